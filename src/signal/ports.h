@@ -1,0 +1,70 @@
+// The narrow interfaces the signaling service needs from the outside world. The composition
+// root (src/app) implements them over the WebSocket server and the store.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace atrium::signal {
+
+using ConnId = uint64_t;
+
+// Close codes (docs/protocol.md).
+inline constexpr uint16_t kCloseNormal = 1000;
+inline constexpr uint16_t kCloseGoingAway = 1001;
+inline constexpr uint16_t kClosePolicy = 1008;
+inline constexpr uint16_t kCloseTooBig = 1009;
+inline constexpr uint16_t kCloseResumedElsewhere = 4000;
+inline constexpr uint16_t kCloseAuthTimeout = 4001;
+inline constexpr uint16_t kCloseHeartbeatTimeout = 4002;
+
+// Outbound side of connections.
+class ConnectionSink {
+ public:
+  virtual ~ConnectionSink() = default;
+  virtual void send(ConnId conn, std::string text) = 0;
+  virtual void close(ConnId conn, uint16_t code, std::string_view reason) = 0;
+};
+
+// What signaling needs to know about an application.
+struct AppInfo {
+  uint32_t sdkAppId = 0;
+  std::string secretKey;
+  bool active = true;
+  bool advancedPermission = false;
+  uint32_t maxRtcUsers = 300;
+  uint32_t maxLiveUsers = 100000;
+  uint32_t maxPublishers = 50;
+  uint32_t maxRooms = 0;
+};
+
+class AppSource {
+ public:
+  virtual ~AppSource() = default;
+  // nullopt: no such app; an Error: the lookup itself failed (a service-side failure).
+  virtual base::Result<std::optional<AppInfo>> findApp(uint32_t sdkAppId) = 0;
+};
+
+// One entry request's outcome for the entry event log (R20). User and IP arrive masked.
+struct EntryRecord {
+  int64_t timeMs = 0;
+  uint32_t sdkAppId = 0;
+  std::string room;
+  std::string maskedUserId;
+  std::string maskedIp;
+  bool success = false;
+  std::string cause;  // "none" | "client" | "service"
+  std::string errorCode;
+};
+
+class EntryRecorder {
+ public:
+  virtual ~EntryRecorder() = default;
+  virtual void recordEntry(const EntryRecord& record) = 0;
+};
+
+}  // namespace atrium::signal

@@ -1,0 +1,229 @@
+#include "signal/protocol.h"
+
+#include <nlohmann/json.hpp>
+
+#include "signal/errors.h"
+
+namespace atrium::signal {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;
+
+base::Error badRequest(std::string message) { return base::makeError("BAD_REQUEST", std::move(message)); }
+base::Error invalid(std::string message) { return base::makeError("INVALID_PARAMETER", std::move(message)); }
+
+// Nesting depth outside strings; lets us refuse "[[[[..." before building a DOM for it.
+bool depthWithin(std::string_view text, int limit) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\') ++i;
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limit) return false;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+// Field readers: missing/wrong type -> BAD_REQUEST naming the field.
+struct Fields {
+  const json& obj;
+
+  const json* find(const char* name) const {
+    auto it = obj.find(name);
+    return it == obj.end() || it->is_null() ? nullptr : &*it;
+  }
+  std::optional<base::Error> str(const char* name, std::string& out, bool required) const {
+    const json* v = find(name);
+    if (!v) return required ? std::optional(badRequest(std::string("missing field data.") + name)) : std::nullopt;
+    if (!v->is_string()) return badRequest(std::string("data.") + name + " must be a string");
+    out = v->get<std::string>();
+    return std::nullopt;
+  }
+  std::optional<base::Error> uint(const char* name, uint64_t& out, bool required) const {
+    const json* v = find(name);
+    if (!v) return required ? std::optional(badRequest(std::string("missing field data.") + name)) : std::nullopt;
+    if (v->is_number_unsigned()) {
+      out = v->get<uint64_t>();
+      return std::nullopt;
+    }
+    if (v->is_number_integer()) return invalid(std::string("data.") + name + " must not be negative");
+    return badRequest(std::string("data.") + name + " must be an integer");
+  }
+};
+
+std::optional<base::Error> readRole(const Fields& f, room::Role& role, bool required) {
+  std::string s;
+  if (auto e = f.str("role", s, required)) return e;
+  if (s.empty() && !required) return std::nullopt;
+  if (s == "anchor") role = room::Role::kAnchor;
+  else if (s == "audience") role = room::Role::kAudience;
+  else return invalid("data.role must be \"anchor\" or \"audience\"");
+  return std::nullopt;
+}
+
+std::variant<RequestBody, base::Error> parseBody(const std::string& type, const json& data) {
+  Fields f{data};
+  if (type == "enterRoom") {
+    EnterRoomReq r;
+    if (auto e = f.uint("sdkAppId", r.sdkAppId, true)) return *e;
+    if (auto e = f.str("userId", r.userId, true)) return *e;
+    if (auto e = f.str("userSig", r.userSig, true)) return *e;
+    if (auto e = f.uint("roomId", r.roomId, false)) return *e;
+    if (auto e = f.str("strRoomId", r.strRoomId, false)) return *e;
+    if (auto e = readRole(f, r.role, false)) return *e;
+    std::string scene;
+    if (auto e = f.str("scene", scene, false)) return *e;
+    if (scene == "live") r.scene = room::Scene::kLive;
+    else if (scene.empty() || scene == "rtc") r.scene = room::Scene::kRtc;
+    else return invalid("data.scene must be \"rtc\" or \"live\"");
+    if (auto e = f.str("privateMapKey", r.privateMapKey, false)) return *e;
+    return RequestBody{std::move(r)};
+  }
+  if (type == "resume") {
+    ResumeReq r;
+    if (auto e = f.str("sessionId", r.sessionId, true)) return *e;
+    if (auto e = f.str("resumeToken", r.resumeToken, true)) return *e;
+    if (auto e = f.uint("lastSeq", r.lastSeq, false)) return *e;
+    return RequestBody{std::move(r)};
+  }
+  if (type == "exitRoom") return RequestBody{ExitRoomReq{}};
+  if (type == "heartbeat") return RequestBody{HeartbeatReq{}};
+  if (type == "switchRole") {
+    SwitchRoleReq r;
+    if (auto e = readRole(f, r.role, true)) return *e;
+    if (auto e = f.str("privateMapKey", r.privateMapKey, false)) return *e;
+    return RequestBody{std::move(r)};
+  }
+  if (type == "sendCustomMessage") {
+    SendCustomMessageReq r;
+    uint64_t cmd = 0;
+    if (auto e = f.uint("cmdId", cmd, true)) return *e;
+    if (cmd < 1 || cmd > 10) return invalid("data.cmdId must be 1..10");
+    r.cmdId = static_cast<uint32_t>(cmd);
+    if (auto e = f.str("data", r.data, true)) return *e;
+    return RequestBody{std::move(r)};
+  }
+  return base::makeError("UNKNOWN_TYPE", "unknown request type");
+}
+
+}  // namespace
+
+std::variant<Request, ParseFailure> parseRequest(std::string_view text) {
+  if (!depthWithin(text, kMaxJsonDepth)) return ParseFailure{std::nullopt, badRequest("JSON nested too deeply")};
+  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return ParseFailure{std::nullopt, badRequest("message is not valid JSON")};
+  if (!doc.is_object()) return ParseFailure{std::nullopt, badRequest("message must be a JSON object")};
+
+  std::optional<int64_t> id;
+  if (auto it = doc.find("id"); it != doc.end() && !it->is_null()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() > static_cast<uint64_t>(kMaxSafeInteger))
+      return ParseFailure{std::nullopt, badRequest("id must be an integer 0..2^53-1")};
+    id = static_cast<int64_t>(it->get<uint64_t>());
+  }
+  auto v = doc.find("v");
+  if (v == doc.end() || !v->is_number_integer())
+    return ParseFailure{id, badRequest("missing or non-integer field v")};
+  if (v->get<int64_t>() != kProtocolVersion)
+    return ParseFailure{id, base::makeError("UNSUPPORTED_VERSION", "protocol version must be 1")};
+  auto type = doc.find("type");
+  if (type == doc.end() || !type->is_string()) return ParseFailure{id, badRequest("missing or non-string field type")};
+
+  static const json kEmpty = json::object();
+  const json* data = &kEmpty;
+  if (auto it = doc.find("data"); it != doc.end() && !it->is_null()) {
+    if (!it->is_object()) return ParseFailure{id, badRequest("data must be an object")};
+    data = &*it;
+  }
+  auto body = parseBody(type->get<std::string>(), *data);
+  if (auto* err = std::get_if<base::Error>(&body)) return ParseFailure{id, std::move(*err)};
+  return Request{id, std::move(std::get<RequestBody>(body))};
+}
+
+namespace {
+
+json idJson(std::optional<int64_t> id) { return id ? json(*id) : json(nullptr); }
+
+json errorJson(const base::Error& error) {
+  const ProtocolError& pe = protocolError(error.code);
+  return json{{"code", pe.code}, {"name", pe.name}, {"message", error.message}};
+}
+
+json eventData(const room::RoomEvent& event, std::string& name) {
+  return std::visit(
+      [&](const auto& e) -> json {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, room::UserEntered>) {
+          name = "remote-user-enter";
+          return {{"userId", e.userId}, {"role", room::roleName(e.role)}};
+        } else if constexpr (std::is_same_v<T, room::UserExited>) {
+          name = "remote-user-exit";
+          return {{"userId", e.userId}, {"reason", static_cast<int>(e.reason)}};
+        } else if constexpr (std::is_same_v<T, room::KickedOut>) {
+          name = "kicked-out";
+          static constexpr const char* kMessages[] = {"the same userId entered the room elsewhere",
+                                                      "removed from the room by the server",
+                                                      "the room was dismissed"};
+          return {{"reason", room::kickReasonName(e.reason)}, {"message", kMessages[static_cast<int>(e.reason)]}};
+        } else {
+          name = "custom-message";
+          return {{"userId", e.userId}, {"cmdId", e.cmdId}, {"seq", e.seq}, {"data", e.data}};
+        }
+      },
+      event);
+}
+
+}  // namespace
+
+std::string encodeOk(std::optional<int64_t> id, const std::string& dataJson) {
+  json out{{"v", kProtocolVersion}, {"type", "response"}, {"id", idJson(id)}, {"ok", true}};
+  out["data"] = dataJson.empty() ? json::object() : json::parse(dataJson);
+  return out.dump();
+}
+
+std::string encodeError(std::optional<int64_t> id, const base::Error& error) {
+  json out{{"v", kProtocolVersion}, {"type", "response"}, {"id", idJson(id)}, {"ok", false}, {"error", errorJson(error)}};
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encodeEvent(const room::RoomEvent& event, std::optional<uint64_t> seq) {
+  std::string name;
+  json data = eventData(event, name);
+  json out{{"v", kProtocolVersion}, {"type", "event"}, {"event", name}};
+  if (seq) out["seq"] = *seq;
+  out["data"] = std::move(data);
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encodeErrorEvent(const base::Error& error) {
+  json out{{"v", kProtocolVersion}, {"type", "event"}, {"event", "error"}, {"data", errorJson(error)}};
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encodeEnteredData(const EnteredInfo& info) {
+  json users = json::array();
+  for (const auto& u : info.users) users.push_back({{"userId", u.userId}, {"role", room::roleName(u.role)}});
+  json out{{"sessionId", info.sessionId},
+           {"resumeToken", info.resumeToken},
+           {"roomId", info.room.numeric},
+           {"strRoomId", info.room.str},
+           {"scene", room::sceneName(info.scene)},
+           {"role", room::roleName(info.role)},
+           {"users", std::move(users)},
+           {"heartbeatIntervalMs", info.heartbeatIntervalMs},
+           {"sessionGraceMs", info.sessionGraceMs},
+           {"serverTime", info.serverTimeMs}};
+  if (info.eventsLost) out["eventsLost"] = true;
+  return out.dump();
+}
+
+}  // namespace atrium::signal
