@@ -1,0 +1,96 @@
+// HTTPS + WebSocket server and the control-plane event loop. This is the only part of the tree
+// that includes Boost.Beast/Asio (they cost ~40 s of compile time per translation unit), so the
+// interface below is plain C++: callers never see asio or beast types.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+
+namespace atrium::web {
+
+// The control plane's single-threaded loop. Everything registered here runs on one thread.
+class ControlLoop {
+ public:
+  ControlLoop();
+  ~ControlLoop();
+  void run();                                   // until stop()
+  void stop();
+  void post(std::function<void()> fn);          // thread-safe
+  void every(int64_t periodMs, std::function<void()> fn);
+  void onTerminate(std::function<void()> fn);   // SIGINT / SIGTERM
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+struct HttpRequest {
+  std::string method;
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::string remoteIp;
+  std::string header(std::string_view lowerName) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string contentType = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// WebSocket callbacks, all on the control loop's thread. The server never calls back into the
+// handler from inside send()/close().
+class WsHandler {
+ public:
+  virtual ~WsHandler() = default;
+  virtual bool onOpen(uint64_t conn, const std::string& ip) = 0;  // false: refuse with HTTP 429
+  virtual void onText(uint64_t conn, std::string_view text) = 0;
+  virtual void onBinary(uint64_t conn) = 0;
+  virtual void onActivity(uint64_t conn) = 0;  // pong received
+  virtual void onClose(uint64_t conn) = 0;     // exactly once per opened connection
+};
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;                 // 0: pick a free port
+  bool tls = true;
+  std::string certFile;
+  std::string keyFile;
+  std::string wsPath = "/v1/signal";
+  size_t maxWsMessageBytes = 65536;  // a larger frame closes the socket with 1009
+  size_t maxHttpBodyBytes = 1 << 20;
+  int64_t pingIntervalMs = 5000;
+  size_t maxQueuedBytes = 4 << 20;   // a client that reads slower than this is dropped
+};
+
+class WebServer {
+ public:
+  WebServer(ControlLoop& loop, ServerOptions options, WsHandler& ws, HttpHandler http);
+  ~WebServer();
+  base::Status start();
+  uint16_t port() const;
+  void send(uint64_t conn, std::string text);
+  void close(uint64_t conn, uint16_t code, std::string_view reason);
+  void closeAll(uint16_t code, std::string_view reason);
+  void stopAccepting();
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace atrium::web
