@@ -18,9 +18,10 @@ class TokenBucket {
     tokens_ -= cost;
     return true;
   }
-  double available(int64_t nowMs) {
-    refill(nowMs);
-    return tokens_;
+  // Tokens that would be available at nowMs (does not change the bucket).
+  double available(int64_t nowMs) const {
+    if (last_ < 0 || nowMs <= last_) return tokens_;
+    return std::min(burst_, tokens_ + rate_ * static_cast<double>(nowMs - last_) / 1000.0);
   }
 
  private:

@@ -1,0 +1,117 @@
+// atriumd: the Atrium server. Reads settings, opens the store, prepares TLS, and runs the control
+// loop with the signaling service. In dev mode it also creates and prints a demo application.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "app/bootstrap.h"
+#include "app/daemon_options.h"
+#include "app/http_routes.h"
+#include "app/settings.h"
+#include "app/signal_endpoint.h"
+#include "app/store_ports.h"
+#include "auth/ticket.h"
+#include "base/log.h"
+
+namespace atrium::app {
+namespace {
+
+int fail(const base::Error& e) {
+  base::log::error("{}", e.message);
+  std::fprintf(stderr, "atriumd: %s\n", e.message.c_str());
+  return 1;
+}
+
+void printDemoCredentials(const store::App& app, const Settings& s, uint16_t port, bool tls) {
+  std::string user = s.str("dev.demo_user");
+  int64_t now = base::SystemClock::instance().unixSeconds();
+  std::string sig = auth::generateUserSig(app.sdkAppId, app.secretKey, user, 86400, now);
+  std::string scheme = tls ? "https" : "http";
+  // Printed on stdout for the developer at the terminal; the log never sees these values.
+  std::printf(
+      "\nAtrium is running in dev mode.\n"
+      "  demo page      %s://localhost:%u/   (self-signed certificate: accept it in the browser)\n"
+      "  signaling      %s://localhost:%u/v1/signal\n"
+      "  SdkAppId       %u\n"
+      "  SecretKey      %s\n"
+      "  UserSig        for userId \"%s\", valid 24 h:\n  %s\n\n",
+      scheme.c_str(), port, tls ? "wss" : "ws", port, app.sdkAppId, app.secretKey.c_str(), user.c_str(), sig.c_str());
+  std::fflush(stdout);
+}
+
+int run(const Settings& settings) {
+  base::log::init(base::log::parseLevel(settings.str("server.log_level"), base::log::Level::kInfo),
+                  settings.str("server.log_file"));
+  auto options = readDaemonOptions(settings);
+  if (!options.ok()) return fail(options.error());
+  auto& clock = base::SystemClock::instance();
+  auto store = openStore(settings, clock, /*mayGenerateKey=*/true);
+  if (!store.ok()) return fail(store.error());
+  if (options->server.tls) {
+    auto tls = ensureTls(settings);
+    if (!tls.ok()) return fail(tls.error());
+    options->server.certFile = tls->certFile;
+    options->server.keyFile = tls->keyFile;
+  }
+  std::optional<store::App> demo;
+  if (settings.isDev()) {
+    auto app = ensureDemoApp(**store);
+    if (!app.ok()) return fail(app.error());
+    demo = *app;
+  }
+
+  StoreAppSource apps(**store);
+  StoreEntryRecorder entries(**store);
+  web::ControlLoop loop;
+  SignalEndpoint endpoint;
+  signal::SignalingService service(options->limits, clock, endpoint, apps, entries, options->mediaWorkers);
+  RouteContext routes{settings.isDev(), settings.str("dev.web_root"), demo ? demo->sdkAppId : 0,
+                      demo ? demo->secretKey : ""};
+  if (routes.webRoot.empty()) routes.webRoot = ATRIUM_SOURCE_DIR "/sdk/web";
+  web::WebServer server(loop, options->server, endpoint,
+                        [&routes](const web::HttpRequest& r) { return handleHttp(routes, r); });
+  endpoint.attach(service, server);
+  if (auto st = server.start(); !st.ok()) return fail(st.error());
+  loop.every(200, [&] { service.tick(); });
+  loop.onTerminate([&] {
+    base::log::info("shutting down");
+    server.stopAccepting();
+    server.closeAll(signal::kCloseGoingAway, "server shutting down");
+    loop.every(300, [&] { loop.stop(); });
+  });
+
+  uint16_t port = server.port();
+  base::log::info("signaling listening on {}:{} ({})", options->server.address, port, options->server.tls ? "wss" : "ws");
+  if (demo) printDemoCredentials(*demo, settings, port, options->server.tls);
+  if (std::string ready = settings.str("server.ready_file"); !ready.empty()) {
+    nlohmann::json info{{"pid", ::getpid()},
+                        {"signal", {{"port", port}, {"url", std::string(options->server.tls ? "wss" : "ws") +
+                                                               "://127.0.0.1:" + std::to_string(port) + "/v1/signal"}}}};
+    if (demo) info["demoApp"] = {{"sdkAppId", demo->sdkAppId}};
+    if (auto st = writeFileAtomically(ready, info.dump() + "\n", 0644); !st.ok()) return fail(st.error());
+  }
+  loop.run();
+  base::log::info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace atrium::app
+
+int main(int argc, char** argv) {
+  CLI::App cli{"atriumd: the Atrium real-time audio/video server (signaling, rooms, tickets).\n"
+               "Every setting can come from the TOML file (--config), the environment (ATRIUM_<SECTION>_<KEY>)\n"
+               "or a flag (--section.key=value); later sources win."};
+  atrium::app::FlagValues flags;
+  atrium::app::addSettingFlags(cli, flags);
+  cli.set_version_flag("--version", "atriumd 0.1.0");
+  CLI11_PARSE(cli, argc, argv);
+  auto settings = atrium::app::resolveSettings(flags);
+  if (!settings.ok()) {
+    std::fprintf(stderr, "atriumd: %s\n", settings.error().message.c_str());
+    return 2;
+  }
+  return atrium::app::run(*settings);
+}

@@ -1,0 +1,52 @@
+#include "app/daemon_options.h"
+
+#include <thread>
+
+namespace atrium::app {
+
+bool isLoopbackAddress(const std::string& a) { return a == "::1" || a == "localhost" || a.rfind("127.", 0) == 0; }
+
+base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
+  DaemonOptions o;
+  std::optional<base::Error> error;
+  auto i = [&](const char* key, int64_t min, int64_t max) -> int64_t {
+    auto r = s.integer(key, min, max);
+    if (!r.ok() && !error) error = r.error();
+    return r.ok() ? *r : 0;
+  };
+  auto d = [&](const char* key, double min, double max) -> double {
+    auto r = s.number(key, min, max);
+    if (!r.ok() && !error) error = r.error();
+    return r.ok() ? *r : 0;
+  };
+  auto& l = o.limits;
+  l.maxMessageBytes = static_cast<size_t>(i("signal.max_message_bytes", 1024, 1 << 20));
+  l.messagesPerSecond = d("signal.messages_per_second", 0.1, 1e6);
+  l.messageBurst = d("signal.message_burst", 1, 1e6);
+  l.authTimeoutMs = i("signal.auth_timeout_ms", 100, 3'600'000);
+  l.maxBadMessages = static_cast<int>(i("signal.max_bad_messages", 1, 1000));
+  l.maxConnectionsPerIp = static_cast<size_t>(i("signal.max_connections_per_ip", 1, 1'000'000));
+  l.entriesPerIpPerSecond = d("signal.entries_per_ip_per_second", 0.01, 1e6);
+  l.entryBurstPerIp = d("signal.entry_burst_per_ip", 1, 1e6);
+  l.sessionGraceMs = i("signal.session_grace_ms", 0, 3'600'000);
+  l.heartbeatIntervalMs = i("signal.heartbeat_interval_ms", 100, 600'000);
+  l.maxSessions = static_cast<size_t>(i("signal.max_sessions", 1, 100'000'000));
+  l.clockSkewSeconds = i("auth.clock_skew_seconds", 0, 86400);
+
+  auto& w = o.server;
+  w.address = s.str("signal.address");
+  w.port = static_cast<uint16_t>(i("signal.port", 0, 65535));
+  w.maxWsMessageBytes = l.maxMessageBytes * 4;
+  w.pingIntervalMs = l.heartbeatIntervalMs;
+  auto plaintext = s.boolean("signal.allow_plaintext");
+  if (!plaintext.ok()) return plaintext.error();
+  w.tls = !*plaintext;
+  if (!w.tls && !isLoopbackAddress(w.address))
+    return base::makeError("CONFIG", "signal.allow_plaintext requires a loopback signal.address (R6: no plaintext path off this host)");
+  int64_t workers = i("media.workers", 0, 256);
+  o.mediaWorkers = workers ? static_cast<uint32_t>(workers) : std::max(1u, std::thread::hardware_concurrency());
+  if (error) return *error;
+  return o;
+}
+
+}  // namespace atrium::app

@@ -1,0 +1,163 @@
+#include "app/settings.h"
+
+#include <CLI/CLI.hpp>
+#include <toml.hpp>
+
+#include <cctype>
+#include <cstdlib>
+#include <set>
+
+namespace atrium::app {
+
+const std::vector<SettingDef>& settingDefs() {
+  static const std::vector<SettingDef> kDefs = {
+      {"server.mode", "production",
+       "dev: generate a self-signed certificate, a master key and a demo app; production: all must be provided"},
+      {"server.data_dir", "./data", "directory of the SQLite database, master key and dev certificate"},
+      {"server.master_key_file", "",
+       "file holding the 32-byte master key as 64 hex chars (default <data_dir>/master.key; "
+       "$ATRIUM_MASTER_KEY takes precedence)"},
+      {"server.log_level", "info", "debug | info | warn | error"},
+      {"server.log_file", "", "log to this file instead of stderr"},
+      {"server.ready_file", "", "once listening, write {pid, ports, demo app id} as JSON here"},
+      {"tls.cert_file", "", "PEM certificate chain (dev default: <data_dir>/tls/cert.pem, generated)"},
+      {"tls.key_file", "", "PEM private key (dev default: <data_dir>/tls/key.pem, generated)"},
+      {"signal.address", "0.0.0.0", "listen address of the signaling WebSocket (wss) and demo page"},
+      {"signal.port", "4443", "listen port; 0 picks a free port (see server.ready_file)"},
+      {"signal.allow_plaintext", "false", "serve ws:// without TLS; only accepted with a loopback address"},
+      {"signal.max_message_bytes", "16384", "largest accepted text frame; 4x this closes the socket"},
+      {"signal.messages_per_second", "50", "request rate per connection"},
+      {"signal.message_burst", "100", "request burst per connection"},
+      {"signal.auth_timeout_ms", "10000", "close connections that are not in a room for this long"},
+      {"signal.max_bad_messages", "5", "close a connection after this many malformed messages"},
+      {"signal.max_connections_per_ip", "64", "concurrent WebSocket connections per client address"},
+      {"signal.entries_per_ip_per_second", "5", "enterRoom/resume rate per client address"},
+      {"signal.entry_burst_per_ip", "20", "enterRoom/resume burst per client address"},
+      {"signal.session_grace_ms", "30000", "how long a dropped session stays resumable"},
+      {"signal.heartbeat_interval_ms", "5000", "client heartbeat interval; 3 missed intervals close the socket"},
+      {"signal.max_sessions", "100000", "sessions beyond this are refused with OVERLOADED"},
+      {"auth.clock_skew_seconds", "30", "tolerated clock difference when checking ticket expiry"},
+      {"media.workers", "0", "media worker threads rooms are pinned to (0: one per core)"},
+      {"dev.demo_user", "demo_user", "userId of the UserSig printed in dev mode"},
+      {"dev.web_root", "", "folder of the demo page and Web SDK served in dev mode (default: the source tree's sdk/web)"},
+  };
+  return kDefs;
+}
+
+namespace {
+
+const SettingDef* findDef(const std::string& key) {
+  for (const auto& d : settingDefs())
+    if (key == d.key) return &d;
+  return nullptr;
+}
+
+base::Error badValue(const std::string& key, const std::string& value, const char* expected) {
+  return base::makeError("CONFIG", "setting " + key + ": expected " + expected + ", got '" + value + "'");
+}
+
+std::string tomlScalar(const toml::value& v) {
+  if (v.is_string()) return v.as_string().str;
+  if (v.is_boolean()) return v.as_boolean() ? "true" : "false";
+  if (v.is_integer()) return std::to_string(v.as_integer());
+  if (v.is_floating()) return std::to_string(v.as_floating());
+  return "";
+}
+
+base::Status mergeToml(const std::string& path, std::map<std::string, std::string>& out) {
+  toml::value root;
+  try {
+    root = toml::parse(path);
+  } catch (const std::exception& e) {
+    return base::makeError("CONFIG", std::string("cannot read config file: ") + e.what());
+  }
+  if (!root.is_table()) return base::makeError("CONFIG", "config file must be a TOML table");
+  for (const auto& [section, table] : root.as_table()) {
+    if (!table.is_table()) return base::makeError("CONFIG", "config: top-level key '" + section + "' must be a [section]");
+    for (const auto& [name, value] : table.as_table()) {
+      std::string key = section + "." + name;
+      if (!findDef(key)) return base::makeError("CONFIG", "config: unknown setting " + key);
+      if (value.is_table() || value.is_array()) return base::makeError("CONFIG", "config: " + key + " must be a scalar");
+      out[key] = tomlScalar(value);
+    }
+  }
+  return base::Ok{};
+}
+
+}  // namespace
+
+std::string envNameOf(const std::string& key) {
+  std::string out = "ATRIUM_";
+  for (char c : key) out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Settings::str(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it != values_.end()) return it->second;
+  const SettingDef* d = findDef(key);
+  return d ? d->defaultValue : "";
+}
+
+base::Result<int64_t> Settings::integer(const std::string& key, int64_t min, int64_t max) const {
+  std::string v = str(key);
+  try {
+    size_t used = 0;
+    long long n = std::stoll(v, &used);
+    if (used != v.size() || n < min || n > max) throw std::out_of_range(v);
+    return static_cast<int64_t>(n);
+  } catch (const std::exception&) {
+    return badValue(key, v, ("an integer in " + std::to_string(min) + ".." + std::to_string(max)).c_str());
+  }
+}
+
+base::Result<double> Settings::number(const std::string& key, double min, double max) const {
+  std::string v = str(key);
+  try {
+    size_t used = 0;
+    double n = std::stod(v, &used);
+    if (used != v.size() || !(n >= min && n <= max)) throw std::out_of_range(v);
+    return n;
+  } catch (const std::exception&) {
+    return badValue(key, v, "a number in range");
+  }
+}
+
+base::Result<bool> Settings::boolean(const std::string& key) const {
+  std::string v = str(key);
+  if (v == "true" || v == "1" || v == "yes") return true;
+  if (v == "false" || v == "0" || v == "no") return false;
+  return badValue(key, v, "true or false");
+}
+
+void addSettingFlags(CLI::App& app, FlagValues& flags) {
+  app.add_option("--config", flags.configFile, "TOML configuration file (also $ATRIUM_CONFIG)");
+  for (const auto& d : settingDefs()) {
+    std::string key = d.key;
+    std::string help = std::string(d.help) + " [default: " + (*d.defaultValue ? d.defaultValue : "\"\"") +
+                       "; env " + envNameOf(key) + "]";
+    app.add_option("--" + key, flags.values[key], help);
+  }
+}
+
+base::Result<Settings> resolveSettings(const FlagValues& flags) {
+  std::map<std::string, std::string> merged;
+  std::string file = flags.configFile;
+  if (file.empty())
+    if (const char* env = std::getenv("ATRIUM_CONFIG")) file = env;
+  if (!file.empty()) {
+    auto st = mergeToml(file, merged);
+    if (!st.ok()) return st.error();
+  }
+  for (const auto& d : settingDefs())
+    if (const char* env = std::getenv(envNameOf(d.key).c_str())) merged[d.key] = env;
+  for (const auto& [key, value] : flags.values)
+    if (!value.empty()) merged[key] = value;
+  Settings s;
+  for (auto& [k, v] : merged) s.set(k, v);
+  std::string mode = s.str("server.mode");
+  if (mode != "dev" && mode != "production") return badValue("server.mode", mode, "dev or production");
+  return s;
+}
+
+}  // namespace atrium::app

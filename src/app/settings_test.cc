@@ -1,0 +1,86 @@
+#include "app/settings.h"
+
+#include <gtest/gtest.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "app/daemon_options.h"
+
+namespace atrium::app {
+namespace {
+
+std::string writeToml(const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / ("atrium-settings-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(Settings, DefaultsFileEnvFlagsInOrder) {
+  FlagValues flags;
+  flags.configFile = writeToml("[signal]\nport = 5000\nauth_timeout_ms = 2000\nmessages_per_second = 7\n");
+  ::setenv("ATRIUM_SIGNAL_AUTH_TIMEOUT_MS", "3000", 1);
+  ::setenv("ATRIUM_SIGNAL_MESSAGES_PER_SECOND", "8", 1);
+  flags.values["signal.messages_per_second"] = "9";
+  auto s = resolveSettings(flags);
+  ::unsetenv("ATRIUM_SIGNAL_AUTH_TIMEOUT_MS");
+  ::unsetenv("ATRIUM_SIGNAL_MESSAGES_PER_SECOND");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(*s->integer("signal.port", 0, 65535), 5000);             // file
+  EXPECT_EQ(*s->integer("signal.auth_timeout_ms", 0, 1 << 30), 3000); // env beats file
+  EXPECT_EQ(*s->number("signal.messages_per_second", 0, 100), 9);     // flag beats env
+  EXPECT_EQ(s->str("server.mode"), "production");                     // default
+}
+
+TEST(Settings, UnknownKeysAndBadValuesAreErrors) {
+  FlagValues flags;
+  flags.configFile = writeToml("[signal]\nprot = 5000\n");
+  auto s = resolveSettings(flags);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("signal.prot"), std::string::npos);
+
+  FlagValues bad;
+  bad.values["signal.port"] = "http";
+  auto r = resolveSettings(bad);
+  ASSERT_TRUE(r.ok());
+  auto port = r->integer("signal.port", 0, 65535);
+  ASSERT_FALSE(port.ok());
+  EXPECT_NE(port.error().message.find("signal.port"), std::string::npos);
+  FlagValues mode;
+  mode.values["server.mode"] = "prod";
+  EXPECT_FALSE(resolveSettings(mode).ok());
+}
+
+TEST(Settings, EveryKeyHasAFlag) {
+  CLI::App cli;
+  FlagValues flags;
+  addSettingFlags(cli, flags);
+  for (const auto& d : settingDefs()) EXPECT_NE(cli.get_option_no_throw(std::string("--") + d.key), nullptr) << d.key;
+  EXPECT_EQ(envNameOf("signal.session_grace_ms"), "ATRIUM_SIGNAL_SESSION_GRACE_MS");
+}
+
+TEST(DaemonOptions, PlaintextOnlyOnLoopback) {
+  Settings s;
+  s.set("signal.allow_plaintext", "true");
+  s.set("signal.address", "0.0.0.0");
+  auto o = readDaemonOptions(s);
+  ASSERT_FALSE(o.ok());
+  s.set("signal.address", "127.0.0.1");
+  auto ok = readDaemonOptions(s);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_FALSE(ok->server.tls);
+  EXPECT_EQ(ok->server.maxWsMessageBytes, 4 * ok->limits.maxMessageBytes);
+}
+
+TEST(DaemonOptions, ReportsTheFirstBadValue) {
+  Settings s;
+  s.set("signal.session_grace_ms", "-5");
+  auto o = readDaemonOptions(s);
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.error().message.find("signal.session_grace_ms"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace atrium::app

@@ -1,0 +1,50 @@
+#include "tools/atrium/cmd_entries.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace atrium::cli {
+
+void addEntriesCommand(CLI::App& root, OpenStore openStore) {
+  struct Options {
+    uint32_t app = 0;
+    int64_t fromMs = 0;
+    int64_t toMs = INT64_MAX;
+    size_t limit = 1000;
+    bool json = false;
+  };
+  auto opts = std::make_shared<Options>();
+  auto* cmd = root.add_subcommand("entries", "list room-entry events of an app (user ids and IPs are stored masked)");
+  cmd->add_option("--app", opts->app, "SdkAppId")->required();
+  cmd->add_option("--from-ms", opts->fromMs, "first time (Unix ms, inclusive)");
+  cmd->add_option("--to-ms", opts->toMs, "last time (Unix ms, exclusive)");
+  cmd->add_option("--limit", opts->limit, "at most this many events");
+  cmd->add_flag("--json", opts->json, "print a JSON array");
+  cmd->callback([opts, openStore] {
+    auto store = openStore();
+    if (!store.ok()) {
+      std::fprintf(stderr, "error: %s\n", store.error().message.c_str());
+      throw CLI::RuntimeError(1);
+    }
+    auto events = (*store)->listEntries(opts->app, opts->fromMs, opts->toMs, opts->limit);
+    if (!events.ok()) {
+      std::fprintf(stderr, "error: %s\n", events.error().message.c_str());
+      throw CLI::RuntimeError(1);
+    }
+    if (opts->json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& e : *events)
+        out.push_back({{"timeMs", e.timeMs}, {"sdkAppId", e.sdkAppId}, {"room", e.room}, {"user", e.maskedUserId},
+                       {"ip", e.maskedIp}, {"success", e.success}, {"cause", e.cause}, {"errorCode", e.errorCode}});
+      std::printf("%s\n", out.dump(2).c_str());
+      return;
+    }
+    std::printf("%-14s %-10s %-20s %-12s %-16s %-8s %s\n", "TIME_MS", "APP", "ROOM", "USER", "IP", "CAUSE", "RESULT");
+    for (const auto& e : *events)
+      std::printf("%-14lld %-10u %-20s %-12s %-16s %-8s %s\n", static_cast<long long>(e.timeMs), e.sdkAppId,
+                  e.room.c_str(), e.maskedUserId.c_str(), e.maskedIp.c_str(), e.cause.c_str(),
+                  e.success ? "ok" : e.errorCode.c_str());
+  });
+}
+
+}  // namespace atrium::cli

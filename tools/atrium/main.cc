@@ -1,0 +1,27 @@
+// atrium: the operator CLI (apps, tickets, entry log). It shares atriumd's settings, so
+// `atrium --server.data_dir=DIR ...` works on the daemon's database while it runs.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "app/bootstrap.h"
+#include "app/settings.h"
+#include "tools/atrium/cmd_app.h"
+#include "tools/atrium/cmd_entries.h"
+#include "tools/atrium/cmd_ticket.h"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"atrium: operator CLI for Atrium (applications, UserSig/PrivateMapKey, entry log)"};
+  cli.require_subcommand(1);
+  atrium::app::FlagValues flags;
+  atrium::app::addSettingFlags(cli, flags);
+  auto openStore = [&flags]() -> atrium::base::Result<std::unique_ptr<atrium::store::Store>> {
+    auto settings = atrium::app::resolveSettings(flags);
+    if (!settings.ok()) return settings.error();
+    return atrium::app::openStore(*settings, atrium::base::SystemClock::instance(), /*mayGenerateKey=*/false);
+  };
+  atrium::cli::addAppCommands(cli, openStore);
+  atrium::cli::addEntriesCommand(cli, openStore);
+  addTicketCommands(cli);
+  CLI11_PARSE(cli, argc, argv);
+  return 0;
+}
