@@ -37,7 +37,9 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   w.address = s.str("signal.address");
   w.port = static_cast<uint16_t>(i("signal.port", 0, 65535));
   w.maxWsMessageBytes = l.maxMessageBytes * 4;
-  w.pingIntervalMs = l.heartbeatIntervalMs;
+  // Pings every 2 intervals; the transport drops a peer silent for 4 intervals, after the
+  // service's own 3-interval heartbeat timeout has closed it with the documented code 4002.
+  w.pingIntervalMs = 2 * l.heartbeatIntervalMs;
   auto plaintext = s.boolean("signal.allow_plaintext");
   if (!plaintext.ok()) return plaintext.error();
   w.tls = !*plaintext;

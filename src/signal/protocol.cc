@@ -78,7 +78,11 @@ std::variant<RequestBody, base::Error> parseBody(const std::string& type, const 
     if (auto e = f.uint("sdkAppId", r.sdkAppId, true)) return *e;
     if (auto e = f.str("userId", r.userId, true)) return *e;
     if (auto e = f.str("userSig", r.userSig, true)) return *e;
-    if (auto e = f.uint("roomId", r.roomId, false)) return *e;
+    if (auto e = f.uint("roomId", r.roomId, false)) {
+      // A negative room id breaks the room id rule rather than being a generic range error.
+      if (e->code == "INVALID_PARAMETER") return base::makeError("INVALID_ROOM_ID", "roomId must be an integer in 1..4294967294");
+      return *e;
+    }
     if (auto e = f.str("strRoomId", r.strRoomId, false)) return *e;
     if (auto e = readRole(f, r.role, false)) return *e;
     std::string scene;

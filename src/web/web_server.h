@@ -72,7 +72,7 @@ struct ServerOptions {
   std::string wsPath = "/v1/signal";
   size_t maxWsMessageBytes = 65536;  // a larger frame closes the socket with 1009
   size_t maxHttpBodyBytes = 1 << 20;
-  int64_t pingIntervalMs = 5000;
+  int64_t pingIntervalMs = 5000;    // idle connections are pinged this often, dropped after 2x
   size_t maxQueuedBytes = 4 << 20;   // a client that reads slower than this is dropped
 };
 
