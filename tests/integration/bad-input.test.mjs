@@ -1,6 +1,7 @@
 // Malformed and invalid input on the signaling channel (protocol.md Envelope, Errors, Limits; R18).
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import https from 'node:https';
 import {
   startServer, createApp, connectClient, closeAllClients, newRoomId, assertError, assertOk, userSig, ERR, ERR_NAME,
 } from './lib/harness.mjs';
@@ -38,6 +39,20 @@ async function rawResponse(client, text) {
   client.sendRaw(text);
   return client.nextResponse();
 }
+
+test('GET /healthz on the signaling listener answers 200 ok', T, async () => {
+  const { status, body } = await new Promise((resolve, reject) => {
+    const req = https.get(new URL('/healthz', server.url.replace(/^wss:/, 'https:')), { ca: server.ca, timeout: 5000 }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
+    });
+    req.on('timeout', () => req.destroy(new Error('healthz timed out')));
+    req.on('error', reject);
+  });
+  assert.equal(status, 200);
+  assert.equal(body.trim(), 'ok');
+});
 
 test('unparseable frames → BAD_REQUEST with id null', T, async () => {
   for (const text of ['{not json', '[1,2,3]', '"just a string"', '42']) {

@@ -173,3 +173,45 @@ test('heartbeat: a silent connection is closed with 4002, then leaves after the 
     await hbServer.stop();
   }
 });
+
+test('more missed events than the buffer holds → eventsLost, the newest buffered events are replayed', T, async () => {
+  const roomId = newRoomId();
+  const alice = await connectClient(server, 'alice');
+  await alice.enterOk(app, 'alice', { roomId });
+  // 10 senders × 27 messages = 270 events for alice, more than the 256 the session buffers.
+  const senders = [];
+  for (let i = 0; i < 10; i++) {
+    const s = await connectClient(server, `s${i}`);
+    await s.enterOk(app, `sender${i}`, { roomId });
+    senders.push(s);
+  }
+  for (let i = 0; i < 10; i++) await alice.nextEvent('remote-user-enter');
+  const session = alice.session;
+  const seqBefore = alice.lastSeq; // 10
+  await drop(alice);
+  const resps = await Promise.all(senders.flatMap((s) => Array.from({ length: 27 }, () => s.request('sendCustomMessage', { cmdId: 1, data: 'eA==' }))));
+  resps.forEach((r, i) => assertOk(r, `message ${i}`));
+
+  const back = await connectClient(server, 'alice#2');
+  const r = assertOk(await back.resume(session, seqBefore), 'resume');
+  assert.equal(r.eventsLost, true);
+  assert.equal(r.users.length, 10);
+  const seqs = [];
+  const deadline = Date.now() + 5000;
+  while (seqs.at(-1) !== seqBefore + 270 && Date.now() < deadline) seqs.push((await back.nextAnyEvent()).seq);
+  assert.equal(seqs.at(-1), seqBefore + 270, 'the newest event is replayed');
+  assert.ok(seqs.length <= 256, `replayed ${seqs.length} events, buffer is 256`);
+  assert.ok(seqs.every((s, i) => i === 0 || s === seqs[i - 1] + 1), 'replayed events are consecutive and in order');
+  assert.ok(seqs[0] > seqBefore + 1, 'the oldest missed events were lost');
+});
+
+test('SIGTERM closes open connections with 1001', T, async () => {
+  const own = await startServer();
+  const ownApp = await createApp(own);
+  const inRoom = await connectClient(own, 'in-room');
+  await inRoom.enterOk(ownApp, 'stayer', { roomId: newRoomId() });
+  const idle = await connectClient(own, 'idle');
+  const closes = Promise.all([inRoom.waitClose(8000), idle.waitClose(8000)]);
+  await own.stop();
+  for (const c of await closes) assert.equal(c.code, 1001);
+});

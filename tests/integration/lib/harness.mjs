@@ -97,7 +97,6 @@ export async function startServer(flags = {}, { readyTimeoutMs = 20000 } = {}) {
     // SIGTERM, wait (SIGKILL after timeoutMs). Idempotent; removes the data dir unless keep.
     async stop({ keep = false, timeoutMs = 8000 } = {}) {
       if (!stopped) {
-        await closeAllClients();
         stopped = (async () => {
           if (!exited) {
             child.kill('SIGTERM');
@@ -105,6 +104,7 @@ export async function startServer(flags = {}, { readyTimeoutMs = 20000 } = {}) {
             await exitPromise;
             clearTimeout(t);
           }
+          for (const c of liveClients) if (c.server === server) c.terminate();
           return exited;
         })();
       }
