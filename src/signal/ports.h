@@ -7,7 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/ids.h"
 #include "base/result.h"
+#include "room/room_directory.h"
 
 namespace atrium::signal {
 
@@ -65,6 +67,25 @@ class EntryRecorder {
  public:
   virtual ~EntryRecorder() = default;
   virtual void recordEntry(const EntryRecord& record) = 0;
+};
+
+// Room lifecycle facts, for the room event log, the Describe* API actions and callbacks (R9).
+// The user id is the app's own data here (the app's backend receives it); the IP arrives masked.
+struct RoomActivity {
+  enum class Kind { kRoomCreated, kRoomDestroyed, kUserEntered, kUserExited, kRoleChanged };
+  Kind kind;
+  int64_t timeMs = 0;
+  base::RoomKey room;
+  std::string userId;
+  room::Role role = room::Role::kAnchor;
+  room::ExitReason exitReason = room::ExitReason::kNormal;
+  std::string maskedIp;
+};
+
+class RoomObserver {
+ public:
+  virtual ~RoomObserver() = default;
+  virtual void onRoomActivity(const RoomActivity& activity) = 0;
 };
 
 }  // namespace atrium::signal

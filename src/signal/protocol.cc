@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_depth.h"
 #include "signal/errors.h"
 
 namespace atrium::signal {
@@ -13,26 +14,6 @@ constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;
 
 base::Error badRequest(std::string message) { return base::makeError("BAD_REQUEST", std::move(message)); }
 base::Error invalid(std::string message) { return base::makeError("INVALID_PARAMETER", std::move(message)); }
-
-// Nesting depth outside strings; lets us refuse "[[[[..." before building a DOM for it.
-bool depthWithin(std::string_view text, int limit) {
-  int depth = 0;
-  bool inString = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (inString) {
-      if (c == '\\') ++i;
-      else if (c == '"') inString = false;
-    } else if (c == '"') {
-      inString = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limit) return false;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return true;
-}
 
 // Field readers: missing/wrong type -> BAD_REQUEST naming the field.
 struct Fields {
@@ -123,7 +104,7 @@ std::variant<RequestBody, base::Error> parseBody(const std::string& type, const 
 }  // namespace
 
 std::variant<Request, ParseFailure> parseRequest(std::string_view text) {
-  if (!depthWithin(text, kMaxJsonDepth)) return ParseFailure{std::nullopt, badRequest("JSON nested too deeply")};
+  if (!base::jsonDepthWithin(text, kMaxJsonDepth)) return ParseFailure{std::nullopt, badRequest("JSON nested too deeply")};
   json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return ParseFailure{std::nullopt, badRequest("message is not valid JSON")};
   if (!doc.is_object()) return ParseFailure{std::nullopt, badRequest("message must be a JSON object")};

@@ -63,6 +63,19 @@ struct SignalingService::Impl {
   std::unordered_map<std::string, SessionId> sessionsByPublicId;
   std::unordered_map<std::string, IpState> ips;
   SessionId nextSession = 1;
+  RoomObserver* observer = nullptr;
+
+  void notify(RoomActivity::Kind kind, const base::RoomKey& key, std::string userId = {},
+              room::Role role = room::Role::kAnchor, room::ExitReason reason = room::ExitReason::kNormal,
+              std::string maskedIp = {}) {
+    if (!observer) return;
+    observer->onRoomActivity(RoomActivity{kind, clock.wallMs(), key, std::move(userId), role, reason, std::move(maskedIp)});
+  }
+  // After a member left: reports the exit and, when the room went with it, its destruction.
+  void notifyExit(const base::RoomKey& key, const std::string& userId, room::Role role, room::ExitReason reason) {
+    notify(RoomActivity::Kind::kUserExited, key, userId, role, reason);
+    if (!rooms.roomExists(key)) notify(RoomActivity::Kind::kRoomDestroyed, key, userId);
+  }
 
   Impl(SignalingLimits l, base::Clock& c, ConnectionSink& s, AppSource& a, EntryRecorder& e, uint32_t workers)
       : limits(l), clock(c), sink(s), apps(a), entries(e), rooms(workers) {}
@@ -128,8 +141,12 @@ struct SignalingService::Impl {
     Session& s = it->second;
     base::log::info("session {} left room {} of app {} (reason {})", base::MaskedUser{s.userId}, s.key.room.display(),
                     s.key.sdkAppId, static_cast<int>(reason));
+    base::RoomKey key = s.key;
+    std::string userId = s.userId;
+    room::Role role = s.role;
     deliver(rooms.leave(s.key, s.userId, s.id, reason));
     endSession(id);
+    notifyExit(key, userId, role, reason);
   }
 
   room::RoomLimits limitsFor(const AppInfo& app, room::Scene scene) const {
@@ -220,9 +237,11 @@ struct SignalingService::Impl {
     auto result = rooms.switchRole(s->key, s->userId, s->id, req.role, limitsFor(s->app, s->scene));
     if (!result.ok()) return replyError(c, id, result.error());
     s->privileges = privileges;
+    bool changed = s->scene == room::Scene::kLive && s->role != req.role;
     if (s->scene == room::Scene::kLive) s->role = req.role;
     reply(c, id);
     deliver(*result);
+    if (changed) notify(RoomActivity::Kind::kRoleChanged, s->key, s->userId, s->role);
   }
 
   void customMessage(Connection& c, std::optional<int64_t> id, const SendCustomMessageReq& req) {
@@ -310,8 +329,13 @@ void SignalingService::Impl::enterRoom(Connection& c, std::optional<int64_t> id,
   auto& [app, privileges] = *admitted;
 
   SessionId sid = nextSession++;
+  std::optional<room::Role> replacedRole;
+  if (const room::Room* before = rooms.find(key))
+    if (auto m = before->members.find(req.userId); m != before->members.end()) replacedRole = m->second.role;
   auto entered = rooms.enter({key, req.userId, req.role, req.scene, sid}, limitsFor(app, req.scene));
   if (!entered.ok()) return fail(entered.error(), roomName);
+  if (entered->createdRoom) notify(RoomActivity::Kind::kRoomCreated, key, req.userId);
+  if (replacedRole) notify(RoomActivity::Kind::kUserExited, key, req.userId, *replacedRole, room::ExitReason::kKicked);
 
   const room::Room* r = rooms.find(key);
   Session s{sid,
@@ -338,6 +362,8 @@ void SignalingService::Impl::enterRoom(Connection& c, std::optional<int64_t> id,
                   base::MaskedIp{c.ip});
   reply(c, id, data);
   deliver(entered->deliveries);
+  notify(RoomActivity::Kind::kUserEntered, key, req.userId, r->members.at(req.userId).role, room::ExitReason::kNormal,
+         base::maskIp(c.ip));
 }
 
 SignalingService::SignalingService(SignalingLimits limits, base::Clock& clock, ConnectionSink& sink, AppSource& apps,
@@ -424,17 +450,31 @@ void SignalingService::tick() {
   });
 }
 
+void SignalingService::setObserver(RoomObserver* observer) { impl_->observer = observer; }
+
 size_t SignalingService::dismissRoom(const base::RoomKey& key) {
-  auto deliveries = impl_->rooms.dismiss(key);
-  size_t n = deliveries.size();
-  impl_->deliver(deliveries);
-  return n;
+  const room::Room* r = impl_->rooms.find(key);
+  if (!r) return 0;
+  std::vector<std::pair<std::string, room::Role>> members;
+  for (const auto& [id, m] : r->members) members.emplace_back(id, m.role);
+  impl_->deliver(impl_->rooms.dismiss(key));
+  for (const auto& [userId, role] : members)
+    impl_->notify(RoomActivity::Kind::kUserExited, key, userId, role, room::ExitReason::kKicked);
+  impl_->notify(RoomActivity::Kind::kRoomDestroyed, key, members.empty() ? "" : members.back().first);
+  base::log::info("room {} of app {} dismissed by the server ({} users)", key.room.display(), key.sdkAppId, members.size());
+  return members.size();
 }
 
 bool SignalingService::removeUser(const base::RoomKey& key, const std::string& userId) {
-  auto deliveries = impl_->rooms.removeUser(key, userId);
-  if (deliveries.empty()) return false;
-  impl_->deliver(deliveries);
+  const room::Room* r = impl_->rooms.find(key);
+  if (!r) return false;
+  auto m = r->members.find(userId);
+  if (m == r->members.end()) return false;
+  room::Role role = m->second.role;
+  impl_->deliver(impl_->rooms.removeUser(key, userId));
+  impl_->notifyExit(key, userId, role, room::ExitReason::kKicked);
+  base::log::info("user {} removed from room {} of app {} by the server", base::MaskedUser{userId}, key.room.display(),
+                  key.sdkAppId);
   return true;
 }
 

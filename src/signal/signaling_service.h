@@ -52,6 +52,8 @@ class SignalingService {
   SignalingService(SignalingLimits limits, base::Clock& clock, ConnectionSink& sink, AppSource& apps,
                    EntryRecorder& entries, uint32_t mediaWorkers = 1);
   ~SignalingService();
+  // Optional: told about every room and membership change (not owned; may be null).
+  void setObserver(RoomObserver* observer);
 
   // Connection lifecycle. onOpen returns false when the connection must be refused (per-IP cap).
   bool onOpen(ConnId conn, std::string ip);
@@ -62,7 +64,8 @@ class SignalingService {
   // Runs deadlines (auth timeout, heartbeat timeout, session grace). Call a few times a second.
   void tick();
 
-  // Server-side control (the REST API of a later issue builds on these).
+  // Server-side control (the REST API): kicked users get kicked-out (room_disband / banned).
+  // dismissRoom returns how many users were in the room; removeUser whether the user was there.
   size_t dismissRoom(const base::RoomKey& key);
   bool removeUser(const base::RoomKey& key, const std::string& userId);
 

@@ -347,5 +347,35 @@ TEST_F(ServiceTest, RequestsOutsideRoomAreInvalidState) {
   EXPECT_EQ(errorName(enter(a, "alice")), "INVALID_STATE");
 }
 
+struct RecordingObserver : RoomObserver {
+  std::vector<std::string> seen;
+  void onRoomActivity(const RoomActivity& a) override {
+    static const char* kNames[] = {"created", "destroyed", "entered", "exited", "role"};
+    seen.push_back(std::string(kNames[static_cast<int>(a.kind)]) + ":" + a.userId + ":" + std::to_string(static_cast<int>(a.exitReason)));
+  }
+};
+
+TEST_F(ServiceTest, ObserverSeesRoomLifecycle) {
+  RecordingObserver obs;
+  svc().setObserver(&obs);
+  ConnId a = open(), b = open(), c = open();
+  ASSERT_EQ(enter(a, "alice")["ok"], true);
+  ASSERT_EQ(enter(b, "bob")["ok"], true);
+  ASSERT_EQ(enter(c, "bob")["ok"], true);  // duplicate: bob's first session is kicked
+  ASSERT_EQ(request(a, "exitRoom", json::object())["ok"], true);
+  svc().onClose(c);
+  clock.advanceMs(limits.sessionGraceMs + 1);
+  svc().tick();
+  EXPECT_EQ(obs.seen, (std::vector<std::string>{"created:alice:0", "entered:alice:0", "entered:bob:0", "exited:bob:2",
+                                                "entered:bob:0", "exited:alice:0", "exited:bob:1", "destroyed:bob:0"}));
+  obs.seen.clear();
+  ConnId d = open(), e = open();
+  ASSERT_EQ(enter(d, "dan")["ok"], true);
+  ASSERT_EQ(enter(e, "eve")["ok"], true);
+  EXPECT_EQ(svc().dismissRoom({kApp, base::RoomId{100, {}}}), 2u);
+  EXPECT_EQ(obs.seen, (std::vector<std::string>{"created:dan:0", "entered:dan:0", "entered:eve:0", "exited:dan:2",
+                                                "exited:eve:2", "destroyed:eve:0"}));
+}
+
 }  // namespace
 }  // namespace atrium::signal
