@@ -98,6 +98,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   ssl::context tls{ssl::context::tls_server};
   tcp::acceptor acceptor;
   std::map<uint64_t, std::weak_ptr<WsConnection>> conns;
+  std::map<std::string, size_t> perIp;
+  WebServerStats stats;
   uint64_t nextConn = 1;
   bool accepting = true;
 
@@ -108,6 +110,28 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
 };
 
 namespace {
+
+// Counts one TCP connection against the per-IP and global caps for as long as it lives; it moves
+// from the HTTP session to the WebSocket session on upgrade.
+class ConnectionSlot {
+ public:
+  ConnectionSlot(std::shared_ptr<WebServer::Impl> server, std::string ip) : server_(std::move(server)), ip_(std::move(ip)) {
+    ++server_->perIp[ip_];
+    ++server_->stats.open;
+  }
+  ~ConnectionSlot() {
+    auto it = server_->perIp.find(ip_);
+    if (it != server_->perIp.end() && --it->second == 0) server_->perIp.erase(it);
+    --server_->stats.open;
+  }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  const std::string& ip() const { return ip_; }
+
+ private:
+  std::shared_ptr<WebServer::Impl> server_;
+  std::string ip_;
+};
 
 template <typename Stream>
 tcp::socket& socketOf(Stream& s) {
@@ -123,8 +147,8 @@ std::string remoteIpOf(tcp::socket& s) {
 template <typename Stream>
 class WsSession final : public WsConnection, public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  WsSession(std::shared_ptr<WebServer::Impl> server, Stream&& stream, uint64_t id)
-      : server_(std::move(server)), ws_(std::move(stream)), id_(id) {}
+  WsSession(std::shared_ptr<WebServer::Impl> server, Stream&& stream, uint64_t id, std::shared_ptr<ConnectionSlot> slot)
+      : server_(std::move(server)), ws_(std::move(stream)), id_(id), slot_(std::move(slot)) {}
 
   void run(http::request<http::string_body> req) {
     beast::get_lowest_layer(ws_).expires_never();
@@ -222,6 +246,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   std::shared_ptr<WebServer::Impl> server_;
   websocket::stream<Stream> ws_;
   uint64_t id_;
+  std::shared_ptr<ConnectionSlot> slot_;
   beast::flat_buffer buffer_;
   std::deque<std::string> out_;
   size_t queuedBytes_ = 0;
@@ -232,11 +257,10 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
 template <typename Stream>
 class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(std::shared_ptr<WebServer::Impl> server, Stream&& stream)
-      : server_(std::move(server)), stream_(std::move(stream)) {}
+  HttpSession(std::shared_ptr<WebServer::Impl> server, Stream&& stream, std::shared_ptr<ConnectionSlot> slot)
+      : server_(std::move(server)), stream_(std::move(stream)), slot_(std::move(slot)), ip_(slot_->ip()) {}
 
   void run() {
-    ip_ = remoteIpOf(socketOf(stream_));
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       beast::get_lowest_layer(stream_).expires_after(kHandshakeTimeout);
       stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
@@ -278,7 +302,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
     uint64_t id = server_->nextConn++;
     if (!server_->accepting || !server_->ws.onOpen(id, ip_)) return reply(429, "too many connections\n", false);
     beast::get_lowest_layer(stream_).expires_never();
-    auto session = std::make_shared<WsSession<Stream>>(server_, std::move(stream_), id);
+    auto session = std::make_shared<WsSession<Stream>>(server_, std::move(stream_), id, slot_);
     server_->conns[id] = session;
     session->run(std::move(req));
   }
@@ -305,6 +329,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
 
   std::shared_ptr<WebServer::Impl> server_;
   Stream stream_;
+  std::shared_ptr<ConnectionSlot> slot_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string ip_;
@@ -317,10 +342,21 @@ void WebServer::Impl::doAccept() {
   acceptor.async_accept(loop.impl().ioc, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (!self->accepting) return;
     if (!ec) {
-      if (self->options.tls)
-        std::make_shared<HttpSession<TlsStream>>(self, TlsStream(std::move(socket), self->tls))->run();
-      else
-        std::make_shared<HttpSession<PlainStream>>(self, PlainStream(std::move(socket)))->run();
+      std::string ip = remoteIpOf(socket);
+      auto perIp = self->perIp.find(ip);
+      if (self->stats.open >= self->options.maxConnections ||
+          (perIp != self->perIp.end() && perIp->second >= self->options.maxConnectionsPerIp)) {
+        ++self->stats.refusedAtAccept;
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else {
+        ++self->stats.accepted;
+        auto slot = std::make_shared<ConnectionSlot>(self, std::move(ip));
+        if (self->options.tls)
+          std::make_shared<HttpSession<TlsStream>>(self, TlsStream(std::move(socket), self->tls), slot)->run();
+        else
+          std::make_shared<HttpSession<PlainStream>>(self, PlainStream(std::move(socket)), slot)->run();
+      }
     }
     self->doAccept();
   });
@@ -382,6 +418,8 @@ void WebServer::closeAll(uint16_t code, std::string_view reason) {
   for (auto& [id, weak] : conns)
     if (auto c = weak.lock()) c->close(code, std::string(reason));
 }
+
+WebServerStats WebServer::stats() const { return impl_->stats; }
 
 void WebServer::stopAccepting() {
   impl_->accepting = false;

@@ -74,6 +74,15 @@ struct ServerOptions {
   size_t maxHttpBodyBytes = 1 << 20;
   int64_t pingIntervalMs = 5000;    // idle connections are pinged this often, dropped after 2x
   size_t maxQueuedBytes = 4 << 20;   // a client that reads slower than this is dropped
+  // TCP connections (HTTP and WebSocket alike) beyond these caps are closed at accept (R18).
+  size_t maxConnectionsPerIp = 256;
+  size_t maxConnections = 20000;
+};
+
+struct WebServerStats {
+  uint64_t accepted = 0;
+  uint64_t refusedAtAccept = 0;
+  size_t open = 0;
 };
 
 class WebServer {
@@ -86,6 +95,7 @@ class WebServer {
   void close(uint64_t conn, uint16_t code, std::string_view reason);
   void closeAll(uint16_t code, std::string_view reason);
   void stopAccepting();
+  WebServerStats stats() const;
 
   struct Impl;
 
