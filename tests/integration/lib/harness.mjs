@@ -53,9 +53,16 @@ const DEFAULT_FLAGS = {
 // ---------------------------------------------------------------------------------------------
 // Server lifecycle
 
-export async function startServer(flags = {}, { readyTimeoutMs = 20000 } = {}) {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'atrium-it-'));
+// The server API listener (default 0.0.0.0:4444) gets a loopback address and a free port, so that
+// test files running in parallel never fight over one port. Given through the environment
+// (ATRIUM_<SECTION>_<KEY>): a binary without the API ignores it; flags still override it.
+const DEFAULT_ENV = { ATRIUM_API_ADDRESS: '127.0.0.1', ATRIUM_API_PORT: '0' };
+
+// opts.dir: run on an existing data dir (a restart after stop({keep: true})) instead of a new one.
+export async function startServer(flags = {}, { readyTimeoutMs = 20000, dir: reuseDir } = {}) {
+  const dir = reuseDir ?? await fsp.mkdtemp(path.join(os.tmpdir(), 'atrium-it-'));
   const readyPath = path.join(dir, 'ready.json');
+  await fsp.rm(readyPath, { force: true }); // a restart must not read the previous run's ready file
   const logPath = path.join(dir, 'atriumd.log');
   const outPath = path.join(dir, 'stdio.log');
   const all = { ...DEFAULT_FLAGS, ...flags };
@@ -65,7 +72,7 @@ export async function startServer(flags = {}, { readyTimeoutMs = 20000 } = {}) {
     ...Object.entries(all).map(([k, v]) => `--${k}=${v}`),
   ];
   const out = fs.openSync(outPath, 'a');
-  const child = spawn(ATRIUMD, args, { stdio: ['ignore', out, out] });
+  const child = spawn(ATRIUMD, args, { stdio: ['ignore', out, out], env: { ...DEFAULT_ENV, ...process.env } });
   fs.closeSync(out);
   let exited = null;
   const exitPromise = new Promise((resolve) => {
@@ -92,6 +99,8 @@ export async function startServer(flags = {}, { readyTimeoutMs = 20000 } = {}) {
     url: ready.signal.url,
     port: ready.signal.port,
     demoAppId: ready.demoApp?.sdkAppId,
+    flags,
+    apiPort: ready.api?.port, // the server API (HTTPS), when this atriumd has it
     ca: fs.readFileSync(path.join(dir, 'tls', 'cert.pem')),
     isRunning: () => !exited,
     // SIGTERM, wait (SIGKILL after timeoutMs). Idempotent; removes the data dir unless keep.
@@ -143,6 +152,47 @@ export async function createApp(server, opts = {}) {
   assert.equal(typeof app.sdkAppId, 'number', `app create output: ${out}`);
   assert.equal(typeof app.secretKey, 'string', `app create output: ${out}`);
   return app;
+}
+
+// API keys (TC3 SecretId/SecretKey) scoped to one or more apps: {secretId, secretKey, ...}.
+export async function createApiKey(server, appIds) {
+  const ids = Array.isArray(appIds) ? appIds : [appIds];
+  const out = await runCli(server, ['apikey', 'create', ...ids.flatMap((id) => ['--app', String(id.sdkAppId ?? id)]), '--json']);
+  const key = JSON.parse(out);
+  assert.equal(typeof key.secretId, 'string', `apikey create output: ${out}`);
+  assert.equal(typeof key.secretKey, 'string', `apikey create output: ${out}`);
+  return key;
+}
+
+export const revokeApiKey = (server, secretId) => runCli(server, ['apikey', 'revoke', secretId]);
+
+// Sets the app's callback URL (the server generates the callback key); returns `app show --reveal`.
+export async function setCallbackUrl(server, app, url) {
+  const id = String(app.sdkAppId ?? app);
+  await runCli(server, ['app', 'update', id, '--callback-url', url]);
+  return showApp(server, app, { reveal: true });
+}
+
+export async function showApp(server, app, { reveal = false } = {}) {
+  const out = await runCli(server, ['app', 'show', String(app.sdkAppId ?? app), ...(reveal ? ['--reveal'] : []), '--json']);
+  return JSON.parse(out);
+}
+
+// `atrium audit list --json [--app ID]` as an array of records (accepts a JSON array, an object
+// holding one array, or one JSON object per line).
+export async function auditList(server, { app } = {}) {
+  const out = await runCli(server, ['audit', 'list', '--json', ...(app ? ['--app', String(app.sdkAppId ?? app)] : [])]);
+  const text = out.trim();
+  if (!text) return [];
+  try {
+    const v = JSON.parse(text);
+    if (Array.isArray(v)) return v;
+    const arrays = Object.values(v).filter(Array.isArray);
+    if (arrays.length === 1) return arrays[0];
+    return [v];
+  } catch {
+    return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  }
 }
 
 export async function cliUserSig(app, userId, { expire, time } = {}) {
