@@ -50,6 +50,112 @@ CREATE TABLE entry_events (
 -- The SLA engine reads one app's events per 5-minute unit; retention deletes by app and time.
 CREATE INDEX entry_events_app_time ON entry_events (sdk_app_id, time_ms);
 )sql"},
+    // Server API (R8, R19), room event log (DescribeRoomInfo/UserInfo/UserEvent/ScaleInfo) and the
+    // durable callback queue (R9). Categories: api_keys/api_key_apps console settings, audit_log
+    // audit, rooms/user_sessions back-end logs, user_events quality data, callback_* back-end logs.
+    {2, R"sql(
+CREATE TABLE api_keys (
+  secret_id       TEXT PRIMARY KEY,
+  secret_key_enc  BLOB NOT NULL,
+  description     TEXT NOT NULL,
+  created_at_ms   BIGINT NOT NULL,
+  revoked_at_ms   BIGINT,
+  last_used_at_ms BIGINT
+);
+
+-- A key's scope. Purging an app (R13) drops it from every scope; deleting a key drops its rows.
+CREATE TABLE api_key_apps (
+  secret_id  TEXT NOT NULL REFERENCES api_keys (secret_id) ON DELETE CASCADE,
+  sdk_app_id BIGINT NOT NULL REFERENCES apps (sdk_app_id) ON DELETE CASCADE,
+  PRIMARY KEY (secret_id, sdk_app_id)
+);
+CREATE INDEX api_key_apps_app ON api_key_apps (sdk_app_id);
+
+-- No foreign keys from here on: requests naming unknown apps are still worth recording, and the
+-- retention job deletes by sdk_app_id and time.
+CREATE TABLE audit_log (
+  id          INTEGER PRIMARY KEY,
+  time_ms     BIGINT NOT NULL,
+  secret_id   TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  sdk_app_id  BIGINT NOT NULL,
+  result_code TEXT NOT NULL,
+  request_id  TEXT NOT NULL,
+  masked_ip   TEXT NOT NULL
+);
+CREATE INDEX audit_log_time ON audit_log (time_ms);
+CREATE INDEX audit_log_app_time ON audit_log (sdk_app_id, time_ms);
+
+CREATE TABLE rooms (
+  comm_id         TEXT PRIMARY KEY,
+  sdk_app_id      BIGINT NOT NULL,
+  room            TEXT NOT NULL,
+  str_room        INTEGER NOT NULL,
+  creator_user_id TEXT NOT NULL,
+  created_at_ms   BIGINT NOT NULL,
+  destroyed_at_ms BIGINT
+);
+CREATE INDEX rooms_app_created ON rooms (sdk_app_id, created_at_ms);
+CREATE INDEX rooms_app_room ON rooms (sdk_app_id, room, created_at_ms);
+-- Only live rooms: what closeOpenRecords looks for at start-up.
+CREATE INDEX rooms_open ON rooms (comm_id) WHERE destroyed_at_ms IS NULL;
+
+CREATE TABLE user_sessions (
+  id           INTEGER PRIMARY KEY,
+  comm_id      TEXT NOT NULL,
+  sdk_app_id   BIGINT NOT NULL,
+  room         TEXT NOT NULL,
+  user_id      TEXT NOT NULL,
+  joined_at_ms BIGINT NOT NULL,
+  left_at_ms   BIGINT,
+  masked_ip    TEXT NOT NULL,
+  sdk_version  TEXT NOT NULL,
+  device_type  TEXT NOT NULL,
+  exit_reason  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX user_sessions_key ON user_sessions (comm_id, user_id, joined_at_ms);
+CREATE INDEX user_sessions_comm_joined ON user_sessions (comm_id, joined_at_ms);
+CREATE INDEX user_sessions_app_joined ON user_sessions (sdk_app_id, joined_at_ms);
+CREATE INDEX user_sessions_open ON user_sessions (id) WHERE left_at_ms IS NULL;
+
+CREATE TABLE user_events (
+  id         INTEGER PRIMARY KEY,
+  comm_id    TEXT NOT NULL,
+  sdk_app_id BIGINT NOT NULL,
+  user_id    TEXT NOT NULL,
+  time_ms    BIGINT NOT NULL,
+  event_id   INTEGER NOT NULL,
+  param_one  BIGINT NOT NULL,
+  param_two  BIGINT NOT NULL
+);
+CREATE INDEX user_events_comm_user_time ON user_events (comm_id, user_id, time_ms);
+CREATE INDEX user_events_app_time ON user_events (sdk_app_id, time_ms);
+
+-- R9: a callback is written here before it is sent and deleted only after HTTP 200.
+CREATE TABLE callback_queue (
+  id                 INTEGER PRIMARY KEY,
+  sdk_app_id         BIGINT NOT NULL,
+  body               TEXT NOT NULL,
+  created_at_ms      BIGINT NOT NULL,
+  next_attempt_at_ms BIGINT NOT NULL,
+  attempts           INTEGER NOT NULL
+);
+CREATE INDEX callback_queue_due ON callback_queue (next_attempt_at_ms);
+
+-- Callbacks given up on, kept for inspection. queue_id is not unique: SQLite may hand a
+-- deleted queue id out again.
+CREATE TABLE callback_failures (
+  id            INTEGER PRIMARY KEY,
+  queue_id      BIGINT NOT NULL,
+  sdk_app_id    BIGINT NOT NULL,
+  body          TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  attempts      INTEGER NOT NULL,
+  failed_at_ms  BIGINT NOT NULL,
+  reason        TEXT NOT NULL
+);
+CREATE INDEX callback_failures_app_time ON callback_failures (sdk_app_id, failed_at_ms);
+)sql"},
 };
 
 }  // namespace

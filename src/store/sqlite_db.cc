@@ -112,7 +112,7 @@ Transaction::~Transaction() {
 }
 
 base::Status Transaction::begin() {
-  auto s = db_.exec("BEGIN IMMEDIATE");
+  auto s = db_.exec(kind_ == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
   open_ = s.ok();
   return s;
 }

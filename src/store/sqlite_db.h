@@ -54,6 +54,7 @@ class Query {
   int64_t int64(int column) const;
   std::string text(int column) const;
   std::vector<uint8_t> blob(int column) const;  // NULL reads as empty
+  bool isNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
  private:
   void check(int rc);
@@ -83,9 +84,12 @@ class SqliteDb {
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed uncommitted. IMMEDIATE takes the write
 // lock up front, so two processes opening one database cannot interleave read-then-write.
+// A kRead transaction is a plain (deferred) BEGIN: several SELECTs see one snapshot (a page and
+// its total agree) without blocking writers.
 class Transaction {
  public:
-  explicit Transaction(SqliteDb& db) : db_(db) {}
+  enum class Kind { kWrite, kRead };
+  explicit Transaction(SqliteDb& db, Kind kind = Kind::kWrite) : db_(db), kind_(kind) {}
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
@@ -95,6 +99,7 @@ class Transaction {
 
  private:
   SqliteDb& db_;
+  Kind kind_;
   bool open_ = false;
 };
 

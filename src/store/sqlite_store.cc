@@ -1,16 +1,10 @@
 // Store over SQLite: one connection per Store, statements prepared once, a mutex because a
-// connection and its statements must not be used by two threads at once.
+// connection and its statements must not be used by two threads at once. This file: open,
+// migrations, master-key check, apps and the entry log.
 #include <string.h>  // explicit_bzero
 
-#include <algorithm>
-#include <array>
-#include <limits>
-#include <mutex>
-
-#include "crypto/crypto.h"
 #include "store/migrations.h"
-#include "store/sqlite_db.h"
-#include "store/store.h"
+#include "store/sqlite_store_impl.h"
 
 namespace atrium::store {
 namespace {
@@ -49,51 +43,23 @@ uint32_t randomSdkAppId() {
   return kMinAllocatedSdkAppId + v % (kMaxAllocatedSdkAppId - kMinAllocatedSdkAppId + 1);
 }
 
-class SqliteStore final : public Store {
- public:
-  SqliteStore(SqliteDb db, std::span<const uint8_t> masterKey, base::Clock& clock)
-      : db_(std::move(db)), clock_(clock) {
-    std::copy(masterKey.begin(), masterKey.end(), key_.begin());
+}  // namespace
+
+base::Status prepareAll(SqliteDb& db, std::span<const std::pair<Statement*, std::string>> all) {
+  for (const auto& [stmt, sql] : all) {
+    auto prepared = db.prepare(sql);
+    if (!prepared) return prepared.error();
+    *stmt = std::move(*prepared);
   }
-  ~SqliteStore() override { explicit_bzero(key_.data(), key_.size()); }
+  return base::Ok{};
+}
 
-  base::Status init();
+SqliteStore::SqliteStore(SqliteDb db, std::span<const uint8_t> masterKey, base::Clock& clock)
+    : db_(std::move(db)), clock_(clock) {
+  std::copy(masterKey.begin(), masterKey.end(), key_.begin());
+}
 
-  base::Result<App> createApp(const App& app) override;
-  base::Result<std::optional<App>> getApp(uint32_t sdkAppId) override;
-  base::Result<std::vector<App>> listApps(bool includeDeleted) override;
-  base::Result<App> updateApp(const App& app) override;
-  base::Result<std::string> rotateSecretKey(uint32_t sdkAppId) override;
-  base::Status setStatus(uint32_t sdkAppId, AppStatus status) override;
-  base::Status deleteApp(uint32_t sdkAppId) override;
-
-  base::Status appendEntry(const EntryEvent& event) override;
-  base::Result<std::vector<EntryEvent>> listEntries(uint32_t sdkAppId, int64_t fromMs, int64_t toMs,
-                                                    size_t limit) override;
-
- private:
-  base::Status migrate();
-  base::Status checkMasterKey();
-  base::Status prepareStatements();
-  base::Result<std::optional<App>> getAppLocked(uint32_t sdkAppId);
-  base::Result<App> readApp(const Query& q) const;
-  base::Result<std::string> openSecret(const std::vector<uint8_t>& sealed, const std::string& aad,
-                                       uint32_t id) const;
-  crypto::Bytes seal(std::string_view plaintext, const std::string& aad) const;
-  // Runs an UPDATE that must touch exactly one live app.
-  base::Status updateOne(Query& q, uint32_t sdkAppId);
-
-  struct Statements {
-    Statement insertApp, selectApp, listLiveApps, listAllApps, updateApp, updateSecret, updateStatus;
-    Statement insertEntry, listEntries;
-  };
-
-  std::mutex mu_;
-  SqliteDb db_;
-  std::array<uint8_t, crypto::kAeadKeyBytes> key_{};
-  base::Clock& clock_;
-  Statements st_;
-};
+SqliteStore::~SqliteStore() { explicit_bzero(key_.data(), key_.size()); }
 
 base::Status SqliteStore::init() {
   auto busy = "PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs);
@@ -199,11 +165,15 @@ base::Status SqliteStore::prepareStatements() {
       {&st_.listEntries,
        selectEntry + "WHERE sdk_app_id = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms, id LIMIT ?"},
   };
-  for (const auto& [stmt, sql] : all) {
-    auto prepared = db_.prepare(sql);
-    if (!prepared) return prepared.error();
-    *stmt = std::move(*prepared);
-  }
+  if (auto s = prepareAll(db_, all); !s) return s;
+  if (auto s = prepareApiStatements(); !s) return s;
+  if (auto s = prepareRoomLogStatements(); !s) return s;
+  return prepareCallbackStatements();
+}
+
+base::Status SqliteStore::changeOne(Query& q, const std::string& what) {
+  if (auto s = q.run(); !s) return s;
+  if (db_.changes() == 0) return base::makeError(kErrRecordNotFound, "no " + what);
   return base::Ok{};
 }
 
@@ -370,10 +340,9 @@ base::Status SqliteStore::appendEntry(const EntryEvent& e) {
 
 base::Result<std::vector<EntryEvent>> SqliteStore::listEntries(uint32_t sdkAppId, int64_t fromMs, int64_t toMs,
                                                                size_t limit) {
-  const auto maxLimit = static_cast<size_t>(std::numeric_limits<int64_t>::max());
   std::lock_guard lock(mu_);
   Query q(st_.listEntries);
-  q.bind(int64_t{sdkAppId}).bind(fromMs).bind(toMs).bind(static_cast<int64_t>(std::min(limit, maxLimit)));
+  q.bind(int64_t{sdkAppId}).bind(fromMs).bind(toMs).bind(clampToInt64(limit));
   std::vector<EntryEvent> events;
   for (;;) {
     auto row = q.step();
@@ -383,8 +352,6 @@ base::Result<std::vector<EntryEvent>> SqliteStore::listEntries(uint32_t sdkAppId
                                 q.int64(5) != 0, q.text(6), q.text(7)});
   }
 }
-
-}  // namespace
 
 base::Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path, std::span<const uint8_t> masterKey,
                                                      base::Clock& clock) {

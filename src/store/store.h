@@ -1,4 +1,4 @@
-// Storage interfaces (R1, R10-R13, R20). Callers see plain structs and Results; which engine
+// Storage interfaces (R1, R8-R13, R19, R20). Callers see plain structs and Results; which engine
 // sits behind them (SQLite today, PostgreSQL for scale-out) is the composition root's choice.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -26,6 +27,12 @@ inline constexpr const char* kErrCorrupt = "STORE_CORRUPT";
 // Another connection held the database lock past the busy timeout.
 inline constexpr const char* kErrBusy = "STORE_BUSY";
 inline constexpr const char* kErrIo = "STORE_IO";
+// No API key with that SecretId (revokeApiKey, touchApiKey).
+inline constexpr const char* kErrApiKeyNotFound = "API_KEY_NOT_FOUND";
+// A room (CommId) or user session (CommId, UserId, joinedAtMs) that is already recorded.
+inline constexpr const char* kErrRecordExists = "RECORD_EXISTS";
+// No such open room/session (roomDestroyed, userLeft) or queued callback (complete/reschedule/fail).
+inline constexpr const char* kErrRecordNotFound = "RECORD_NOT_FOUND";
 
 // Range random SdkAppIds are drawn from (TRTC console apps live there too).
 inline constexpr uint32_t kMinAllocatedSdkAppId = 1'400'000'000;
@@ -124,9 +131,215 @@ class EntryLog {
                                                             int64_t toMs, size_t limit) = 0;
 };
 
+// --- Server-API credentials (R8, R12) ---------------------------------------------------------
+
+// One SecretId/SecretKey pair for the TC3-HMAC-SHA256 REST API. The key may call actions for the
+// apps in sdkAppIds only. SecretKey is plaintext only in memory; at rest it is AES-256-GCM.
+struct ApiKey {
+  std::string secretId;         // "AKID" + 32 alphanumerics
+  std::string secretKey;        // 32 alphanumerics; empty in listApiKeys results
+  std::vector<uint32_t> sdkAppIds;  // scope, ascending, no duplicates
+  std::string description;
+  int64_t createdAtMs = 0;
+  int64_t revokedAtMs = 0;   // 0 = active
+  int64_t lastUsedAtMs = 0;  // 0 = never used
+};
+
+// API credentials (data category: console settings).
+class ApiKeyRepository {
+ public:
+  virtual ~ApiKeyRepository() = default;
+  // At least one app, each existing and not deleted (kErrAppNotFound; disabled apps are fine);
+  // duplicates are dropped. description: at most 256 bytes, no control characters. Returns the
+  // key with its SecretKey: the only time a caller sees it without getApiKey.
+  virtual base::Result<ApiKey> createApiKey(std::vector<uint32_t> sdkAppIds, std::string description) = 0;
+  // Revoked keys too (revokedAtMs != 0): the caller decides; nullopt when no such SecretId.
+  virtual base::Result<std::optional<ApiKey>> getApiKey(std::string_view secretId) = 0;
+  // Every key, revoked ones included, oldest first; secretKey is left empty.
+  virtual base::Result<std::vector<ApiKey>> listApiKeys() = 0;
+  // Revoking twice keeps the first revocation time. Unknown: kErrApiKeyNotFound.
+  virtual base::Status revokeApiKey(std::string_view secretId) = 0;
+  // Records a use (never moves lastUsedAtMs backwards). Unknown: kErrApiKeyNotFound.
+  virtual base::Status touchApiKey(std::string_view secretId, int64_t nowMs) = 0;
+};
+
+// --- Audit log (R19) -----------------------------------------------------------------------------
+
+// One server-API request (or operator action). Text fields longer than 256 bytes are cut at
+// a UTF-8 boundary: an attacker-chosen SecretId still leaves a record, just a shorter one.
+struct AuditRecord {
+  int64_t timeMs = 0;
+  std::string secretId;  // as presented, even when it did not authenticate
+  std::string action;    // e.g. "DescribeRoomInfo"
+  uint32_t sdkAppId = 0;   // 0 when the request named none
+  std::string resultCode;  // "" or "Ok" on success, else the error code
+  std::string requestId;
+  std::string maskedIp;  // masked by the caller (R11)
+  bool operator==(const AuditRecord&) const = default;
+};
+
+// Data category: audit.
+class AuditLog {
+ public:
+  virtual ~AuditLog() = default;
+  virtual base::Status appendAudit(const AuditRecord& record) = 0;
+  // fromMs <= timeMs < toMs, of one app when sdkAppId is set, newest first, at most `limit`.
+  virtual base::Result<std::vector<AuditRecord>> listAudit(int64_t fromMs, int64_t toMs,
+                                                           std::optional<uint32_t> sdkAppId, size_t limit) = 0;
+};
+
+// --- Room event log (DescribeRoomInfo / UserInfo / UserEvent / ScaleInfo) ------------------------
+
+// One room lifetime. Times are Unix ms; a window [fromMs, toMs) overlaps a lifetime when
+// start < toMs and (still open or end >= fromMs).
+struct RoomRecord {
+  std::string commId;  // "<SdkAppId>_<room>_<createTimeSec>", unique across apps
+  uint32_t sdkAppId = 0;
+  std::string room;  // numeric room id in decimal, or the strRoomId
+  bool strRoom = false;
+  std::string creatorUserId;  // raw: the app's own data, returned only to the app's API
+  int64_t createdAtMs = 0;
+  int64_t destroyedAtMs = 0;  // 0 while live
+  bool operator==(const RoomRecord&) const = default;
+};
+
+// One stay of one user in one room (enter .. exit).
+struct UserSessionRecord {
+  std::string commId;
+  uint32_t sdkAppId = 0;
+  std::string room;
+  std::string userId;  // raw: the app's own data, returned only to the app's API
+  int64_t joinedAtMs = 0;
+  int64_t leftAtMs = 0;  // 0 while in the room
+  std::string maskedIp;
+  std::string sdkVersion;
+  std::string deviceType;
+  int exitReason = 0;  // TRTC EXIT_ROOM Reason (1 normal, 2 timeout, 3 removed, ...); 0 while in room
+  bool operator==(const UserSessionRecord&) const = default;
+};
+
+struct UserEventRecord {
+  std::string commId;
+  uint32_t sdkAppId = 0;
+  std::string userId;
+  int64_t timeMs = 0;
+  int eventId = 0;  // see the kUserEvent* constants
+  int64_t paramOne = -1;
+  int64_t paramTwo = -1;
+  bool operator==(const UserEventRecord&) const = default;
+};
+
+// Event ids of DescribeUserEvent, from TRTC's "Event ID Mapping Table" (trtc.io/document/37906).
+// TRTC's own 1001-1003 mean earphone, Bluetooth and network type, so the room events use the
+// table's back-end ids: 7000 enter (paramOne 0 normal, 1 re-entry), 7001 exit (paramOne 0 normal,
+// 1 timed out, 2 kicked out). The table has no role change; 9001 is Atrium's own (paramOne
+// 20 anchor, 21 audience). Unused parameters are -1, as in the table.
+inline constexpr int kUserEventEnterRoom = 7000;
+inline constexpr int kUserEventExitRoom = 7001;
+inline constexpr int kUserEventRoleChange = 9001;
+inline constexpr int64_t kExitParamNormal = 0;
+inline constexpr int64_t kExitParamTimeout = 1;
+inline constexpr int64_t kExitParamKicked = 2;
+// TRTC EXIT_ROOM callback Reason 2: what closeOpenRecords writes for sessions a crash cut off.
+inline constexpr int kExitReasonTimeout = 2;
+
+// One UTC day of DescribeScaleInfo, counted over the sessions that *entered* that day.
+struct ScaleDay {
+  int64_t dayStartSec = 0;  // UTC midnight, Unix s
+  uint64_t distinctUsers = 0;
+  uint64_t entries = 0;
+  uint64_t rooms = 0;  // distinct rooms (CommIds) entered that day
+  bool operator==(const ScaleDay&) const = default;
+};
+
+inline constexpr int64_t kMsPerDay = 86'400'000;
+// scale() refuses longer windows (kErrInvalidArgument): each day is one element of the result.
+inline constexpr int64_t kMaxScaleDays = 366;
+// listUserEvents returns at most this many (the oldest) events.
+inline constexpr size_t kMaxUserEvents = 10'000;
+
+// Rooms, user sessions and user events (data category: back-end logs / quality data). Queries
+// are scoped by sdkAppId: a CommId of another app finds nothing.
+class RoomEventLog {
+ public:
+  virtual ~RoomEventLog() = default;
+  // kErrRecordExists when the CommId is taken (a room re-created within the same second): the
+  // caller picks another CommId, e.g. with createTimeSec + 1.
+  virtual base::Status roomCreated(const RoomRecord& room) = 0;
+  // kErrRecordNotFound unless the room is recorded and still live.
+  virtual base::Status roomDestroyed(std::string_view commId, int64_t atMs) = 0;
+  // kErrRecordExists for a second session with the same (commId, userId, joinedAtMs).
+  virtual base::Status userJoined(const UserSessionRecord& session) = 0;
+  // kErrRecordNotFound unless that session is recorded and still open.
+  virtual base::Status userLeft(std::string_view commId, std::string_view userId, int64_t joinedAtMs,
+                                int64_t leftAtMs, int exitReason) = 0;
+  virtual base::Status appendUserEvent(const UserEventRecord& event) = 0;
+
+  // Rooms of the app whose lifetime overlaps [fromMs, toMs), optionally only those named `room`,
+  // newest first; the page [offset, offset + limit) and the total over all pages.
+  virtual base::Result<std::pair<std::vector<RoomRecord>, size_t>> listRooms(
+      uint32_t sdkAppId, int64_t fromMs, int64_t toMs, std::optional<std::string> room, size_t offset,
+      size_t limit) = 0;
+  virtual base::Result<std::optional<RoomRecord>> findRoom(uint32_t sdkAppId, std::string_view commId) = 0;
+  // Sessions in the room overlapping [fromMs, toMs), of the given users (empty = everyone),
+  // ordered by joinedAtMs then userId; the page and the total.
+  virtual base::Result<std::pair<std::vector<UserSessionRecord>, size_t>> listUserSessions(
+      uint32_t sdkAppId, std::string_view commId, int64_t fromMs, int64_t toMs, std::vector<std::string> userIds,
+      size_t offset, size_t limit) = 0;
+  // One user's events in the room with fromMs <= timeMs < toMs, oldest first (kMaxUserEvents).
+  virtual base::Result<std::vector<UserEventRecord>> listUserEvents(uint32_t sdkAppId, std::string_view commId,
+                                                                    std::string_view userId, int64_t fromMs,
+                                                                    int64_t toMs) = 0;
+  // One ScaleDay per UTC day from the day holding fromMs to the day holding toMs - 1, days
+  // without entries included; only entries with fromMs <= joinedAtMs < toMs count. Empty when
+  // toMs <= fromMs; kErrInvalidArgument beyond kMaxScaleDays or for negative times.
+  virtual base::Result<std::vector<ScaleDay>> scale(uint32_t sdkAppId, int64_t fromMs, int64_t toMs) = 0;
+  // At daemon start, before any room exists: rooms and sessions a crash left open end at atMs
+  // (or at their start, if later); each closed session gets exitReason kExitReasonTimeout and
+  // a kUserEventExitRoom event (paramOne kExitParamTimeout), so lifetimes and event lists agree.
+  virtual base::Status closeOpenRecords(int64_t atMs) = 0;
+};
+
+// --- Durable callback queue (R9) ----------------------------------------------------------------
+
+// One event callback waiting for delivery. The body is the exact JSON that is signed and POSTed.
+struct CallbackJob {
+  int64_t id = 0;
+  uint32_t sdkAppId = 0;
+  std::string body;
+  int64_t createdAtMs = 0;
+  int64_t nextAttemptAtMs = 0;
+  int attempts = 0;
+  bool operator==(const CallbackJob&) const = default;
+};
+
+// R9 "written before it is sent, removed only after HTTP 200": the sender enqueues, the one
+// dispatcher per database delivers due jobs and completes, reschedules or fails each. Jobs
+// survive restarts. Data category: back-end logs (bodies carry user ids).
+class CallbackQueue {
+ public:
+  virtual ~CallbackQueue() = default;
+  // Due at once (nextAttemptAtMs = nowMs, attempts 0). An empty body is kErrInvalidArgument.
+  virtual base::Result<int64_t> enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) = 0;
+  // Jobs with nextAttemptAtMs <= nowMs, oldest (first enqueued) first, at most `limit`.
+  virtual base::Result<std::vector<CallbackJob>> dueCallbacks(int64_t nowMs, size_t limit) = 0;
+  // Delivered: deletes the job. kErrRecordNotFound when no such job.
+  virtual base::Status completeCallback(int64_t id) = 0;
+  virtual base::Status rescheduleCallback(int64_t id, int attempts, int64_t nextAttemptAtMs) = 0;
+  // Gave up: moves the job to callback_failures (kept for inspection until retention purges it).
+  virtual base::Status failCallback(int64_t id, std::string reason, int64_t nowMs) = 0;
+  virtual base::Result<size_t> pendingCallbacks() = 0;
+  virtual base::Result<size_t> failedCallbacks(std::optional<uint32_t> sdkAppId) = 0;
+};
+
 // Everything one database holds. Implementations are safe to call from several threads, and
 // several processes (daemon and CLI) may open the same database at once.
-class Store : public AppRepository, public EntryLog {};
+class Store : public AppRepository,
+              public EntryLog,
+              public ApiKeyRepository,
+              public AuditLog,
+              public RoomEventLog,
+              public CallbackQueue {};
 
 // Opens (creating and migrating if needed) a SQLite database. masterKey (32 bytes) encrypts the
 // secrets; the first open records a check value, so a later open with another key fails with

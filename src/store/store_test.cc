@@ -1,76 +1,20 @@
 #include "store/store.h"
 
-#include <sqlite3.h>
-
 #include <atomic>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include <gtest/gtest.h>
 
-#include "base/clock.h"
 #include "store/migrations.h"
+#include "store/store_test_util.h"
 
 namespace atrium::store {
 namespace {
 
-namespace fs = std::filesystem;
+using namespace atrium::store::testing;
 
-std::vector<uint8_t> keyOf(uint8_t fill) { return std::vector<uint8_t>(32, fill); }
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// Runs SQL behind the store's back, to inspect or tamper with what it wrote.
-void rawExec(const fs::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err);
-  std::string message = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(h);
-  ASSERT_EQ(rc, SQLITE_OK) << message;
-}
-
-int64_t rawCount(const fs::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  sqlite3_stmt* st = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open(db.c_str(), &h) == SQLITE_OK && sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return n;
-}
-
-class StoreTest : public ::testing::Test {
+class StoreTest : public StoreFixture {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "atrium-store-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ / "atrium.db";
-    store_ = open(key_);
-    ASSERT_NE(store_, nullptr);
-  }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
-  std::unique_ptr<Store> open(const std::vector<uint8_t>& key) {
-    auto s = openSqliteStore(path_.string(), key, clock_);
-    EXPECT_TRUE(s.ok()) << s.error().code << ": " << s.error().message;
-    return s.ok() ? std::move(s).value() : nullptr;
-  }
-
   App create(App app) {
     auto r = store_->createApp(app);
     EXPECT_TRUE(r.ok()) << r.error().code << ": " << r.error().message;
@@ -89,12 +33,6 @@ class StoreTest : public ::testing::Test {
     app.name = std::move(name);
     return app;
   }
-
-  fs::path dir_;
-  fs::path path_;
-  base::ManualClock clock_;
-  std::vector<uint8_t> key_ = keyOf(0x42);
-  std::unique_ptr<Store> store_;
 };
 
 TEST(AppStatusTest, RoundTripsThroughStrings) {

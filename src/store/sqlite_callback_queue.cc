@@ -1,0 +1,110 @@
+// SQLite Store, durable callback queue (R9): a callback is a row before it is sent and stays one
+// until completeCallback (HTTP 200) or failCallback (moved to callback_failures).
+#include <string>
+
+#include "store/sqlite_store_impl.h"
+
+namespace atrium::store {
+namespace {
+
+constexpr size_t kMaxFailureReasonBytes = 1024;
+
+std::string jobName(int64_t id) { return "queued callback " + std::to_string(id); }
+
+}  // namespace
+
+base::Status SqliteStore::prepareCallbackStatements() {
+  const std::pair<Statement*, std::string> all[] = {
+      {&cb_.enqueue,
+       "INSERT INTO callback_queue (sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts) "
+       "VALUES (?, ?, ?, ?, 0) RETURNING id"},
+      // By id: SQLite gives a new row an id above every existing one, so id order is enqueue order.
+      {&cb_.due,
+       "SELECT id, sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts FROM callback_queue "
+       "WHERE next_attempt_at_ms <= ? ORDER BY id LIMIT ?"},
+      {&cb_.complete, "DELETE FROM callback_queue WHERE id = ?"},
+      {&cb_.reschedule, "UPDATE callback_queue SET attempts = ?, next_attempt_at_ms = ? WHERE id = ?"},
+      {&cb_.copyToFailures,
+       "INSERT INTO callback_failures (queue_id, sdk_app_id, body, created_at_ms, attempts, failed_at_ms, reason) "
+       "SELECT id, sdk_app_id, body, created_at_ms, attempts, ?, ? FROM callback_queue WHERE id = ?"},
+      {&cb_.pending, "SELECT COUNT(*) FROM callback_queue"},
+      {&cb_.failed, "SELECT COUNT(*) FROM callback_failures"},
+      {&cb_.failedOfApp, "SELECT COUNT(*) FROM callback_failures WHERE sdk_app_id = ?"},
+  };
+  return prepareAll(db_, all);
+}
+
+base::Result<int64_t> SqliteStore::enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) {
+  if (body.empty()) return base::makeError(kErrInvalidArgument, "a callback needs a body");
+  std::lock_guard lock(mu_);
+  Query q(cb_.enqueue);
+  q.bind(int64_t{sdkAppId}).bind(body).bind(nowMs).bind(nowMs);
+  auto row = q.step();  // RETURNING: the insert is done by the first step
+  if (!row) return row.error();
+  if (!*row) return base::makeError(kErrIo, "INSERT ... RETURNING returned no id");
+  return q.int64(0);
+}
+
+base::Result<std::vector<CallbackJob>> SqliteStore::dueCallbacks(int64_t nowMs, size_t limit) {
+  std::lock_guard lock(mu_);
+  Query q(cb_.due);
+  q.bind(nowMs).bind(clampToInt64(limit));
+  std::vector<CallbackJob> jobs;
+  for (;;) {
+    auto row = q.step();
+    if (!row) return row.error();
+    if (!*row) return jobs;
+    jobs.push_back(CallbackJob{q.int64(0), static_cast<uint32_t>(q.int64(1)), q.text(2), q.int64(3), q.int64(4),
+                               static_cast<int>(q.int64(5))});
+  }
+}
+
+base::Status SqliteStore::completeCallback(int64_t id) {
+  std::lock_guard lock(mu_);
+  Query q(cb_.complete);
+  q.bind(id);
+  return changeOne(q, jobName(id));
+}
+
+base::Status SqliteStore::rescheduleCallback(int64_t id, int attempts, int64_t nextAttemptAtMs) {
+  std::lock_guard lock(mu_);
+  Query q(cb_.reschedule);
+  q.bind(int64_t{attempts}).bind(nextAttemptAtMs).bind(id);
+  return changeOne(q, jobName(id));
+}
+
+base::Status SqliteStore::failCallback(int64_t id, std::string reason, int64_t nowMs) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);  // copy and delete together: the job is in exactly one of the two tables
+  if (auto s = tx.begin(); !s) return s;
+  {
+    Query q(cb_.copyToFailures);
+    q.bind(nowMs).bind(clipUtf8(reason, kMaxFailureReasonBytes)).bind(id);
+    if (auto s = changeOne(q, jobName(id)); !s) return s;
+  }
+  {
+    Query q(cb_.complete);
+    q.bind(id);
+    if (auto s = changeOne(q, jobName(id)); !s) return s;
+  }
+  return tx.commit();
+}
+
+base::Result<size_t> SqliteStore::pendingCallbacks() {
+  std::lock_guard lock(mu_);
+  Query q(cb_.pending);
+  auto row = q.step();
+  if (!row) return row.error();
+  return static_cast<size_t>(*row ? q.int64(0) : 0);
+}
+
+base::Result<size_t> SqliteStore::failedCallbacks(std::optional<uint32_t> sdkAppId) {
+  std::lock_guard lock(mu_);
+  Query q(sdkAppId ? cb_.failedOfApp : cb_.failed);
+  if (sdkAppId) q.bind(int64_t{*sdkAppId});
+  auto row = q.step();
+  if (!row) return row.error();
+  return static_cast<size_t>(*row ? q.int64(0) : 0);
+}
+
+}  // namespace atrium::store

@@ -1,0 +1,151 @@
+// The SQLite Store's class, shared by the files that implement it: sqlite_store.cc (open,
+// migrations, apps, entry log), sqlite_api_store.cc (API keys, audit log), sqlite_room_log.cc
+// (room event log) and sqlite_callback_queue.cc (callback queue). Internal to store/.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/clock.h"
+#include "crypto/crypto.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace atrium::store {
+
+// SQLite binds int64: sizes past INT64_MAX (e.g. SIZE_MAX as "no limit") are clamped.
+inline int64_t clampToInt64(size_t n) {
+  return static_cast<int64_t>(std::min(n, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
+}
+
+// At most `max` bytes of text, cut before a UTF-8 continuation byte (10xxxxxx) so the rest stays
+// valid UTF-8.
+inline std::string clipUtf8(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+// Prepares each (statement, sql) pair, stopping at the first failure.
+base::Status prepareAll(SqliteDb& db, std::span<const std::pair<Statement*, std::string>> all);
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(SqliteDb db, std::span<const uint8_t> masterKey, base::Clock& clock);
+  ~SqliteStore() override;
+
+  base::Status init();
+
+  // AppRepository
+  base::Result<App> createApp(const App& app) override;
+  base::Result<std::optional<App>> getApp(uint32_t sdkAppId) override;
+  base::Result<std::vector<App>> listApps(bool includeDeleted) override;
+  base::Result<App> updateApp(const App& app) override;
+  base::Result<std::string> rotateSecretKey(uint32_t sdkAppId) override;
+  base::Status setStatus(uint32_t sdkAppId, AppStatus status) override;
+  base::Status deleteApp(uint32_t sdkAppId) override;
+
+  // EntryLog
+  base::Status appendEntry(const EntryEvent& event) override;
+  base::Result<std::vector<EntryEvent>> listEntries(uint32_t sdkAppId, int64_t fromMs, int64_t toMs,
+                                                    size_t limit) override;
+
+  // ApiKeyRepository (sqlite_api_store.cc)
+  base::Result<ApiKey> createApiKey(std::vector<uint32_t> sdkAppIds, std::string description) override;
+  base::Result<std::optional<ApiKey>> getApiKey(std::string_view secretId) override;
+  base::Result<std::vector<ApiKey>> listApiKeys() override;
+  base::Status revokeApiKey(std::string_view secretId) override;
+  base::Status touchApiKey(std::string_view secretId, int64_t nowMs) override;
+
+  // AuditLog (sqlite_api_store.cc)
+  base::Status appendAudit(const AuditRecord& record) override;
+  base::Result<std::vector<AuditRecord>> listAudit(int64_t fromMs, int64_t toMs, std::optional<uint32_t> sdkAppId,
+                                                   size_t limit) override;
+
+  // RoomEventLog (sqlite_room_log.cc)
+  base::Status roomCreated(const RoomRecord& room) override;
+  base::Status roomDestroyed(std::string_view commId, int64_t atMs) override;
+  base::Status userJoined(const UserSessionRecord& session) override;
+  base::Status userLeft(std::string_view commId, std::string_view userId, int64_t joinedAtMs, int64_t leftAtMs,
+                        int exitReason) override;
+  base::Status appendUserEvent(const UserEventRecord& event) override;
+  base::Result<std::pair<std::vector<RoomRecord>, size_t>> listRooms(uint32_t sdkAppId, int64_t fromMs, int64_t toMs,
+                                                                     std::optional<std::string> room, size_t offset,
+                                                                     size_t limit) override;
+  base::Result<std::optional<RoomRecord>> findRoom(uint32_t sdkAppId, std::string_view commId) override;
+  base::Result<std::pair<std::vector<UserSessionRecord>, size_t>> listUserSessions(
+      uint32_t sdkAppId, std::string_view commId, int64_t fromMs, int64_t toMs, std::vector<std::string> userIds,
+      size_t offset, size_t limit) override;
+  base::Result<std::vector<UserEventRecord>> listUserEvents(uint32_t sdkAppId, std::string_view commId,
+                                                            std::string_view userId, int64_t fromMs,
+                                                            int64_t toMs) override;
+  base::Result<std::vector<ScaleDay>> scale(uint32_t sdkAppId, int64_t fromMs, int64_t toMs) override;
+  base::Status closeOpenRecords(int64_t atMs) override;
+
+  // CallbackQueue (sqlite_callback_queue.cc)
+  base::Result<int64_t> enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) override;
+  base::Result<std::vector<CallbackJob>> dueCallbacks(int64_t nowMs, size_t limit) override;
+  base::Status completeCallback(int64_t id) override;
+  base::Status rescheduleCallback(int64_t id, int attempts, int64_t nextAttemptAtMs) override;
+  base::Status failCallback(int64_t id, std::string reason, int64_t nowMs) override;
+  base::Result<size_t> pendingCallbacks() override;
+  base::Result<size_t> failedCallbacks(std::optional<uint32_t> sdkAppId) override;
+
+ private:
+  base::Status migrate();
+  base::Status checkMasterKey();
+  base::Status prepareStatements();
+  base::Status prepareApiStatements();
+  base::Status prepareRoomLogStatements();
+  base::Status prepareCallbackStatements();
+
+  base::Result<std::optional<App>> getAppLocked(uint32_t sdkAppId);
+  base::Result<App> readApp(const Query& q) const;
+  base::Result<std::string> openSecret(const std::vector<uint8_t>& sealed, const std::string& aad,
+                                       uint32_t id) const;
+  crypto::Bytes seal(std::string_view plaintext, const std::string& aad) const;
+  // Runs an UPDATE that must touch exactly one live app.
+  base::Status updateOne(Query& q, uint32_t sdkAppId);
+  // Runs an UPDATE/DELETE; no row changed gives kErrRecordNotFound with `what` in the message.
+  base::Status changeOne(Query& q, const std::string& what);
+
+  base::Result<std::vector<ApiKey>> readApiKeys(Query& q, bool withSecret);
+  base::Result<std::vector<UserSessionRecord>> readSessions(Query& q);
+
+  struct Statements {
+    Statement insertApp, selectApp, listLiveApps, listAllApps, updateApp, updateSecret, updateStatus;
+    Statement insertEntry, listEntries;
+  };
+  struct ApiStatements {
+    Statement liveApp, insertKey, insertKeyApp, selectKey, listKeys, revokeKey, touchKey;
+    Statement insertAudit, listAudit, listAuditOfApp;
+  };
+  struct RoomLogStatements {
+    Statement insertRoom, destroyRoom, insertSession, leaveSession, insertEvent;
+    Statement listRooms, countRooms, listRoomsNamed, countRoomsNamed, findRoom;
+    Statement listSessions, countSessions, listSessionsOfUser, listEvents, scaleDays;
+    Statement closeRooms, exitEventsForOpenSessions, closeSessions;
+  };
+  struct CallbackStatements {
+    Statement enqueue, due, complete, reschedule, copyToFailures, pending, failed, failedOfApp;
+  };
+
+  std::mutex mu_;
+  SqliteDb db_;
+  std::array<uint8_t, crypto::kAeadKeyBytes> key_{};
+  base::Clock& clock_;
+  Statements st_;
+  ApiStatements api_;
+  RoomLogStatements log_;
+  CallbackStatements cb_;
+};
+
+}  // namespace atrium::store
