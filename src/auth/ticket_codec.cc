@@ -172,9 +172,7 @@ std::string encode(std::string_view identifier, uint64_t sdkAppId, int64_t time,
   json += R"(,"TLS.sig":)";
   appendJsonString(json, sigBase64);
   json += "}";
-  const bool nodeDefault = zlibLevel == 6 || zlibLevel < 0;
-  const crypto::Bytes packed = nodeDefault ? crypto::zlibCompressNodeCompatible(crypto::asBytes(json))
-                                           : crypto::zlibCompress(crypto::asBytes(json), zlibLevel);
+  const crypto::Bytes packed = crypto::zlibCompress(crypto::asBytes(json), zlibLevel);
   return toTicketAlphabet(crypto::base64Encode(packed));
 }
 

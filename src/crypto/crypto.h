@@ -38,12 +38,6 @@ std::optional<Bytes> base64Decode(std::string_view text);
 
 // zlib stream format (RFC 1950: 2-byte header + Adler-32), i.e. compress()/inflate().
 Bytes zlibCompress(std::span<const uint8_t> data, int level);
-// Compresses exactly as Node's bundled zlib does by default (level 6), so tickets generated here
-// equal the official npm package's byte for byte. Node's zlib is Chromium's fork, whose output
-// differs from the system zlib's at the same level. Inputs above kNodeDeflateMaxInput fall back to
-// zlibCompress(data, 6): still a valid stream, but no longer Node's exact bytes.
-inline constexpr size_t kNodeDeflateMaxInput = 16000;
-Bytes zlibCompressNodeCompatible(std::span<const uint8_t> data);
 // Inflates at most maxOutput bytes; nullopt on corrupt input or when the output would exceed it.
 std::optional<Bytes> zlibInflate(std::span<const uint8_t> data, size_t maxOutput);
 
