@@ -6,12 +6,16 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "api/api_service.h"
+#include "app/api_endpoint.h"
 #include "app/bootstrap.h"
 #include "app/daemon_options.h"
 #include "app/http_routes.h"
 #include "app/settings.h"
 #include "app/signal_endpoint.h"
+#include "app/room_activity_sink.h"
 #include "app/store_ports.h"
+#include "callback/dispatcher.h"
 #include "auth/ticket.h"
 #include "base/log.h"
 
@@ -62,11 +66,21 @@ int run(const Settings& settings) {
     demo = *app;
   }
 
+  // Rooms and sessions a crash left open get their end recorded now, so lifetimes stay consistent.
+  if (auto st = (*store)->closeOpenRecords(clock.wallMs()); !st.ok()) return fail(st.error());
+
   StoreAppSource apps(**store);
   StoreEntryRecorder entries(**store);
+  callback::CurlPoster poster(callback::CurlPosterOptions{options->callbacks.caFile, "", "atrium-callback/1"});
+  callback::DispatcherOptions dispatch;
+  dispatch.retry = {options->callbacks.timeoutMs, options->callbacks.retryIntervalMs, options->callbacks.giveUpAfterMs};
+  callback::CallbackDispatcher callbacks(**store, **store, poster, clock, dispatch);
+  RoomActivitySink activity(**store, &callbacks);
+
   web::ControlLoop loop;
   SignalEndpoint endpoint;
   signal::SignalingService service(options->limits, clock, endpoint, apps, entries, options->mediaWorkers);
+  service.setObserver(&activity);
   RouteContext routes{settings.isDev(), settings.str("dev.web_root"), demo ? demo->sdkAppId : 0,
                       demo ? demo->secretKey : ""};
   if (routes.webRoot.empty()) routes.webRoot = ATRIUM_SOURCE_DIR "/sdk/web";
@@ -74,25 +88,49 @@ int run(const Settings& settings) {
                         [&routes](const web::HttpRequest& r) { return handleHttp(routes, r); });
   endpoint.attach(service, server);
   if (auto st = server.start(); !st.ok()) return fail(st.error());
+
+  SignalRoomControl roomControl(service);
+  api::ApiService apiService({**store, **store, **store, **store, roomControl, clock}, options->api);
+  NoWebSockets noWebSockets;
+  if (options->apiServer.tls) {
+    options->apiServer.certFile = options->server.certFile;
+    options->apiServer.keyFile = options->server.keyFile;
+    if (options->apiServer.certFile.empty()) {
+      auto tls = ensureTls(settings);
+      if (!tls.ok()) return fail(tls.error());
+      options->apiServer.certFile = tls->certFile;
+      options->apiServer.keyFile = tls->keyFile;
+    }
+  }
+  web::WebServer apiServer(loop, options->apiServer, noWebSockets,
+                           [&apiService](const web::HttpRequest& r) { return handleApiHttp(apiService, r); });
+  if (auto st = apiServer.start(); !st.ok()) return fail(st.error());
+  callbacks.start();
   loop.every(200, [&] { service.tick(); });
   loop.onTerminate([&] {
     base::log::info("shutting down");
     server.stopAccepting();
+    apiServer.stopAccepting();
     server.closeAll(signal::kCloseGoingAway, "server shutting down");
     loop.every(300, [&] { loop.stop(); });
   });
 
   uint16_t port = server.port();
+  uint16_t apiPort = apiServer.port();
   base::log::info("signaling listening on {}:{} ({})", options->server.address, port, options->server.tls ? "wss" : "ws");
+  base::log::info("server API listening on {}:{} ({})", options->apiServer.address, apiPort,
+                  options->apiServer.tls ? "https" : "http");
   if (demo) printDemoCredentials(*demo, settings, port, options->server.tls);
   if (std::string ready = settings.str("server.ready_file"); !ready.empty()) {
     nlohmann::json info{{"pid", ::getpid()},
                         {"signal", {{"port", port}, {"url", std::string(options->server.tls ? "wss" : "ws") +
-                                                               "://127.0.0.1:" + std::to_string(port) + "/v1/signal"}}}};
+                                                               "://127.0.0.1:" + std::to_string(port) + "/v1/signal"}}},
+                        {"api", {{"port", apiPort}}}};
     if (demo) info["demoApp"] = {{"sdkAppId", demo->sdkAppId}};
     if (auto st = writeFileAtomically(ready, info.dump() + "\n", 0644); !st.ok()) return fail(st.error());
   }
   loop.run();
+  callbacks.stop();
   base::log::info("stopped");
   return 0;
 }

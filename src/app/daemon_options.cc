@@ -45,6 +45,31 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   w.tls = !*plaintext;
   if (!w.tls && !isLoopbackAddress(w.address))
     return base::makeError("CONFIG", "signal.allow_plaintext requires a loopback signal.address (R6: no plaintext path off this host)");
+  // TCP-level caps leave room for page loads beside the WebSocket cap enforced by signaling.
+  w.maxConnectionsPerIp = 4 * l.maxConnectionsPerIp;
+
+  auto& a = o.apiServer;
+  a.address = s.str("api.address");
+  a.port = static_cast<uint16_t>(i("api.port", 0, 65535));
+  a.wsPath = "";
+  a.maxConnectionsPerIp = static_cast<size_t>(i("api.max_connections_per_ip", 1, 1'000'000));
+  a.maxConnections = static_cast<size_t>(i("api.max_connections", 1, 1'000'000));
+  o.api.maxBodyBytes = static_cast<size_t>(i("api.max_body_bytes", 1024, 10 << 20));
+  a.maxHttpBodyBytes = o.api.maxBodyBytes;
+  o.api.requestsPerSecond = d("api.requests_per_second", 0.01, 1e6);
+  o.api.burst = d("api.burst", 1, 1e6);
+  o.api.maxSkewSeconds = i("api.timestamp_skew_seconds", 1, 86400);
+  auto apiPlain = s.boolean("api.allow_plaintext");
+  if (!apiPlain.ok()) return apiPlain.error();
+  a.tls = !*apiPlain;
+  if (!a.tls && !isLoopbackAddress(a.address))
+    return base::makeError("CONFIG", "api.allow_plaintext requires a loopback api.address (R6: no plaintext path off this host)");
+
+  o.callbacks.timeoutMs = i("callback.timeout_ms", 100, 600'000);
+  o.callbacks.retryIntervalMs = i("callback.retry_interval_ms", 10, 3'600'000);
+  o.callbacks.giveUpAfterMs = i("callback.give_up_after_ms", 0, 7 * 86'400'000LL);
+  o.callbacks.caFile = s.str("callback.ca_file");
+
   int64_t workers = i("media.workers", 0, 256);
   o.mediaWorkers = workers ? static_cast<uint32_t>(workers) : std::max(1u, std::thread::hardware_concurrency());
   if (error) return *error;

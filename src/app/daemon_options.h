@@ -1,15 +1,26 @@
 // Typed options of atriumd, read and validated from Settings in one place.
 #pragma once
 
+#include "api/api_service.h"
 #include "app/settings.h"
 #include "signal/signaling_service.h"
 #include "web/web_server.h"
 
 namespace atrium::app {
 
+struct CallbackOptions {
+  int64_t timeoutMs = 5000;
+  int64_t retryIntervalMs = 10000;
+  int64_t giveUpAfterMs = 60000;
+  std::string caFile;
+};
+
 struct DaemonOptions {
   signal::SignalingLimits limits;
-  web::ServerOptions server;
+  web::ServerOptions server;     // signaling listener (and demo page)
+  web::ServerOptions apiServer;  // server API listener
+  api::ApiOptions api;
+  CallbackOptions callbacks;
   uint32_t mediaWorkers = 1;
 };
 

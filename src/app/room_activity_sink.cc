@@ -1,0 +1,120 @@
+#include "app/room_activity_sink.h"
+
+#include "base/log.h"
+
+namespace atrium::app {
+namespace {
+
+int roleCode(room::Role r) { return r == room::Role::kAnchor ? 20 : 21; }
+
+// Callback Reason of EXIT_ROOM (trtc-compat §6): 1 normal, 2 timeout, 3 removed from the room.
+int exitReasonCode(room::ExitReason r) {
+  switch (r) {
+    case room::ExitReason::kTimeout: return 2;
+    case room::ExitReason::kKicked: return 3;
+    default: return 1;
+  }
+}
+
+// DescribeUserEvent ParamOne of an exit (TRTC's event 7001): 0 normal, 1 timed out, 2 kicked.
+int64_t exitParam(room::ExitReason r) {
+  switch (r) {
+    case room::ExitReason::kTimeout: return store::kExitParamTimeout;
+    case room::ExitReason::kKicked: return store::kExitParamKicked;
+    default: return store::kExitParamNormal;
+  }
+}
+
+std::string roomText(const base::RoomKey& key) { return key.room.isString() ? key.room.str : std::to_string(key.room.numeric); }
+
+void check(const base::Status& st, const char* what) {
+  if (!st.ok()) base::log::error("room event log: {} not recorded: {}", what, st.error().message);
+}
+
+}  // namespace
+
+void RoomActivitySink::publish(int eventType, const signal::RoomActivity& a, std::optional<int> role,
+                               std::optional<int> reason) {
+  if (!callbacks_) return;
+  callback::RoomEventInput e;
+  e.eventType = eventType;
+  e.sdkAppId = a.room.sdkAppId;
+  e.numericRoom = a.room.room.numeric;
+  e.strRoom = a.room.room.str;
+  e.userId = a.userId;
+  e.eventMs = a.timeMs;
+  e.role = role;
+  e.reason = reason;
+  if (eventType == 103) {
+    e.terminalType = 100;  // "other": the client does not report its platform yet
+    e.userType = 1;        // WebRTC
+  }
+  if (auto st = callbacks_->publish(e); !st.ok())
+    base::log::error("callback event {} not queued: {}", eventType, st.error().message);
+}
+
+void RoomActivitySink::onRoomActivity(const signal::RoomActivity& a) {
+  using Kind = signal::RoomActivity::Kind;
+  switch (a.kind) {
+    case Kind::kRoomCreated: {
+      // CommId = SdkAppId_Room_CreateTime; a room re-created within the same second takes the
+      // next free second so every room lifetime keeps its own id.
+      std::string prefix = std::to_string(a.room.sdkAppId) + "_" + roomText(a.room) + "_";
+      std::string commId;
+      base::Status st = base::Ok{};
+      for (int64_t sec = a.timeMs / 1000, tries = 0; tries < 60; ++sec, ++tries) {
+        commId = prefix + std::to_string(sec);
+        st = log_.roomCreated({commId, a.room.sdkAppId, roomText(a.room), a.room.room.isString(), a.userId, a.timeMs, 0});
+        if (st.ok() || st.error().code != store::kErrRecordExists) break;
+      }
+      check(st, "room creation");
+      live_[a.room] = LiveRoom{commId, {}};
+      publish(101, a, std::nullopt, std::nullopt);
+      break;
+    }
+    case Kind::kRoomDestroyed: {
+      auto it = live_.find(a.room);
+      if (it == live_.end()) break;
+      check(log_.roomDestroyed(it->second.commId, a.timeMs), "room destruction");
+      live_.erase(it);
+      publish(102, a, std::nullopt, std::nullopt);
+      break;
+    }
+    case Kind::kUserEntered: {
+      auto it = live_.find(a.room);
+      if (it == live_.end()) break;
+      it->second.joinedAtMs[a.userId] = a.timeMs;
+      store::UserSessionRecord rec{it->second.commId, a.room.sdkAppId, roomText(a.room), a.userId, a.timeMs, 0,
+                                   a.maskedIp, "atrium-web", "WebRTC", 0};
+      check(log_.userJoined(rec), "user entry");
+      check(log_.appendUserEvent({it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, store::kUserEventEnterRoom, 0, 0}),
+            "user event");
+      publish(103, a, roleCode(a.role), 1);
+      break;
+    }
+    case Kind::kUserExited: {
+      auto it = live_.find(a.room);
+      if (it == live_.end()) break;
+      auto joined = it->second.joinedAtMs.find(a.userId);
+      int64_t joinedAt = joined == it->second.joinedAtMs.end() ? a.timeMs : joined->second;
+      if (joined != it->second.joinedAtMs.end()) it->second.joinedAtMs.erase(joined);
+      check(log_.userLeft(it->second.commId, a.userId, joinedAt, a.timeMs, exitReasonCode(a.exitReason)), "user exit");
+      check(log_.appendUserEvent({it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, store::kUserEventExitRoom,
+                                  exitParam(a.exitReason), 0}),
+            "user event");
+      publish(104, a, roleCode(a.role), exitReasonCode(a.exitReason));
+      break;
+    }
+    case Kind::kRoleChanged: {
+      auto it = live_.find(a.room);
+      if (it == live_.end()) break;
+      check(log_.appendUserEvent({it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, store::kUserEventRoleChange,
+                                  roleCode(a.role), 0}),
+            "user event");
+      publish(105, a, roleCode(a.role), std::nullopt);
+      break;
+    }
+  }
+}
+
+}  // namespace atrium::app

@@ -1,0 +1,32 @@
+// Turns the signaling service's room activity into rows of the room event log (DescribeRoomInfo,
+// DescribeUserInfo, DescribeUserEvent, DescribeScaleInfo) and into signed callbacks (R9).
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include "callback/dispatcher.h"
+#include "signal/ports.h"
+#include "store/store.h"
+
+namespace atrium::app {
+
+class RoomActivitySink final : public signal::RoomObserver {
+ public:
+  RoomActivitySink(store::RoomEventLog& log, callback::CallbackDispatcher* callbacks) : log_(log), callbacks_(callbacks) {}
+  void onRoomActivity(const signal::RoomActivity& activity) override;
+
+ private:
+  struct LiveRoom {
+    std::string commId;
+    std::map<std::string, int64_t> joinedAtMs;  // by userId
+  };
+  void publish(int eventType, const signal::RoomActivity& a, std::optional<int> role, std::optional<int> reason);
+
+  store::RoomEventLog& log_;
+  callback::CallbackDispatcher* callbacks_;
+  std::map<base::RoomKey, LiveRoom> live_;
+};
+
+}  // namespace atrium::app
