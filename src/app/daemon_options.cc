@@ -55,7 +55,8 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   a.maxConnectionsPerIp = static_cast<size_t>(i("api.max_connections_per_ip", 1, 1'000'000));
   a.maxConnections = static_cast<size_t>(i("api.max_connections", 1, 1'000'000));
   o.api.maxBodyBytes = static_cast<size_t>(i("api.max_body_bytes", 1024, 10 << 20));
-  a.maxHttpBodyBytes = o.api.maxBodyBytes;
+  // Bodies up to twice the API limit still get an API envelope (InvalidRequest); beyond, HTTP 413.
+  a.maxHttpBodyBytes = 2 * o.api.maxBodyBytes;
   o.api.requestsPerSecond = d("api.requests_per_second", 0.01, 1e6);
   o.api.burst = d("api.burst", 1, 1e6);
   o.api.maxSkewSeconds = i("api.timestamp_skew_seconds", 1, 86400);
