@@ -178,21 +178,13 @@ export async function showApp(server, app, { reveal = false } = {}) {
   return JSON.parse(out);
 }
 
-// `atrium audit list --json [--app ID]` as an array of records (accepts a JSON array, an object
-// holding one array, or one JSON object per line).
-export async function auditList(server, { app } = {}) {
-  const out = await runCli(server, ['audit', 'list', '--json', ...(app ? ['--app', String(app.sdkAppId ?? app)] : [])]);
-  const text = out.trim();
-  if (!text) return [];
-  try {
-    const v = JSON.parse(text);
-    if (Array.isArray(v)) return v;
-    const arrays = Object.values(v).filter(Array.isArray);
-    if (arrays.length === 1) return arrays[0];
-    return [v];
-  } catch {
-    return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-  }
+// `atrium audit list --json [--app ID] [--limit N]`: the records, newest first.
+export async function auditList(server, { app, limit } = {}) {
+  const out = await runCli(server, ['audit', 'list', '--json',
+    ...(app ? ['--app', String(app.sdkAppId ?? app)] : []), ...(limit ? ['--limit', String(limit)] : [])]);
+  const list = JSON.parse(out);
+  assert.ok(Array.isArray(list), `audit list --json: ${out.slice(0, 300)}`);
+  return list;
 }
 
 export async function cliUserSig(app, userId, { expire, time } = {}) {
