@@ -114,7 +114,8 @@ ApiResponse ApiService::handle(const ApiRequest& req) {
     if (!found->has_value() || (*found)->status == store::AppStatus::kDeleted)
       return apiError(kSdkAppIdNotExist, "The SdkAppId does not exist.");
     if ((*found)->status != store::AppStatus::kActive) return apiError("FailedOperation.RequestRejection", "The application is disabled.");
-    (void)deps_.keys.touchApiKey(verified->secretId, nowMs);
+    // Last-use time at minute precision: a write per request would double the store's work.
+    if (nowMs - key->lastUsedAtMs >= 60'000) (void)deps_.keys.touchApiKey(verified->secretId, nowMs);
     ActionContext ctx{deps_, app, nowMs};
     return (*handler)(ctx, params);
   };
