@@ -5,6 +5,8 @@
 //   cd tests && node --test interop/callbacks.test.mjs
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
 import {
   startServer, createApp, connectClient, closeAllClients, newRoomId, newStrRoomId, sleep,
   createApiKey, setCallbackUrl,
@@ -297,5 +299,38 @@ test('a failing receiver (HTTP 500) is retried at once, then every retry_interva
   } finally {
     await s2.stop();
     await bad.stop();
+  }
+});
+
+test('atriumd verifies the receiver\'s certificate: untrusted or wrong-name receivers get nothing', { timeout: 30000 }, async () => {
+  // One CA bundle trusts `control` and `wrongName`; `wrongName` is valid for another host only;
+  // `untrusted` is in no bundle. Only the control receiver may get events.
+  const control = await selfSignedCert({ cn: 'control' });
+  const wrongName = await selfSignedCert({ cn: 'wrong-name', san: 'DNS:receiver.example' });
+  const untrusted = await selfSignedCert({ cn: 'untrusted' });
+  const bundle = path.join(control.dir, 'bundle.pem');
+  await fsp.writeFile(bundle, Buffer.concat([control.cert, wrongName.cert]));
+  const receivers = await Promise.all([control, wrongName, untrusted].map((c) => CallbackReceiver.start(c)));
+  const s3 = await startServer({ ...CALLBACK_FLAGS(cert), 'callback.ca_file': bundle, 'callback.retry_interval_ms': 500 });
+  try {
+    const rooms = [];
+    for (const r of receivers) {
+      const a = await createApp(s3);
+      r.key = (await setCallbackUrl(s3, a, r.url)).callbackKey;
+      const roomId = newRoomId();
+      const c = await connectClient(s3, 'tls');
+      await c.enterOk(a, 'tls', { roomId });
+      rooms.push(roomId);
+    }
+    await receivers[0].waitFor((b) => b.EventType === 103 && b.EventInfo.RoomId === rooms[0], 5000, 'the control receiver\'s 103');
+    await sleep(1500); // immediate retry and a few more at 500 ms
+    assert.equal(receivers[1].requests.length, 0, 'a certificate for another host name must be refused (hostname verification)');
+    assert.equal(receivers[2].requests.length, 0, 'a certificate outside --callback.ca_file must be refused');
+    receivers[0].assertNoProblems();
+  } finally {
+    await closeAllClients();
+    await s3.stop();
+    for (const r of receivers) await r.stop();
+    for (const c of [control, wrongName, untrusted]) await c.remove();
   }
 });

@@ -5,12 +5,15 @@
 //   cd tests && node --test interop/server-api.test.mjs
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import https from 'node:https';
 import {
   startServer, createApp, connectClient, closeAllClients, newRoomId, newStrRoomId, sleep,
-  createApiKey, revokeApiKey, auditList, assertError, ERR,
+  createApiKey, revokeApiKey, auditList, assertError, ERR, runCli,
 } from '../integration/lib/harness.mjs';
 import {
   apiClient, apiClientWithVersion, sdkError, assertApiCode, codeOrNamed, withClockOffset, rawApiRequest, envelopeCode,
+  tc3Authorization, API_HOST,
 } from '../integration/lib/trtc-api.mjs';
 
 const T = { timeout: 30000 };
@@ -317,6 +320,28 @@ test('DescribeRoomInfo / DescribeUserInfo / DescribeUserEvent / DescribeScaleInf
   await carol.close();
 });
 
+// Known server bug (see the todo reason): the test documents the expected behaviour.
+test('a room re-created within the same second still has CommId = SdkAppId_RoomId_CreateTime', {
+  timeout: 20000,
+  todo: 'server bug: same-second re-creations get CommId suffix CreateTime+1, +2, ... while CreateTime stays',
+}, async () => {
+  const qa = await createApp(server);
+  const q = apiClient(server, await createApiKey(server, qa));
+  const t0 = nowSec();
+  const roomId = newRoomId();
+  const c = await connectClient(server, 'again');
+  for (let i = 0; i < 3; i++) { // usually all three within one second
+    await c.enterOk(qa, 'again', { roomId });
+    await c.ok('exitRoom');
+  }
+  const info = await q.DescribeRoomInfo({ SdkAppId: qa.sdkAppId, StartTime: t0 - 60, EndTime: nowSec() + 60 });
+  assert.equal(info.Total, 3);
+  assert.equal(new Set(info.RoomList.map((r) => r.CommId)).size, 3, 'three distinct calls');
+  for (const r of info.RoomList) {
+    assert.equal(r.CommId, `${qa.sdkAppId}_${roomId}_${r.CreateTime}`, `CommId and CreateTime disagree: ${JSON.stringify(r)}`);
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Authentication and authorization errors through the SDK's error object
 
@@ -358,6 +383,17 @@ test('authorization and routing errors: UnauthorizedOperation.SdkAppId, InvalidA
   await expectKicked([zoe], 'room_disband', t0, 'DismissRoom with a two-app key');
   // An SdkAppId that exists nowhere is also outside the key's scope.
   assertApiCode(await sdkError(api.DismissRoom({ SdkAppId: 1, RoomId: roomId })), 'UnauthorizedOperation.SdkAppId', 'SdkAppId 1');
+
+  // A disabled app is refused, an enabled one served again, a deleted one does not exist.
+  const gone = await createApp(server);
+  const goneApi = apiClient(server, await createApiKey(server, gone));
+  const gq = { SdkAppId: gone.sdkAppId, StartTime: nowSec() - 60, EndTime: nowSec() };
+  await runCli(server, ['app', 'disable', String(gone.sdkAppId)]);
+  assertApiCode(await sdkError(goneApi.DescribeScaleInfo(gq)), 'FailedOperation.RequestRejection', 'disabled app');
+  await runCli(server, ['app', 'enable', String(gone.sdkAppId)]);
+  await goneApi.DescribeScaleInfo(gq);
+  await runCli(server, ['app', 'delete', String(gone.sdkAppId)]);
+  assertApiCode(await sdkError(goneApi.DescribeScaleInfo(gq)), ['FailedOperation.SdkAppIdNotExist', 'UnauthorizedOperation.SdkAppId'], 'deleted app');
 
   assertApiCode(await sdkError(api.request('NoSuchAction', {})), 'InvalidAction', 'unknown action');
   assertApiCode(await sdkError(api.request('NoSuchAction', { SdkAppId: app.sdkAppId })), 'InvalidAction', 'unknown action with SdkAppId');
@@ -499,9 +535,11 @@ test('garbage requests get an error envelope (or a 4xx), never a 5xx', { timeout
     '100 KB body': signed(JSON.stringify({ SdkAppId: id, RoomId: 1, Pad: 'x'.repeat(100 * 1024) })),
   };
   const seen = [];
+  const requestIds = [];
   for (const [what, opts] of Object.entries(cases)) {
     const res = await rawApiRequest(server, opts);
     const code = res.status === 200 ? envelopeCode(res, what) : undefined;
+    if (res.status === 200) requestIds.push([what, res.json.Response.RequestId]);
     seen.push(`${what}: HTTP ${res.status}${code ? ` ${code}` : ''}`);
     assert.ok(res.status < 500, `${what}: HTTP ${res.status} ${res.text.slice(0, 200)}`);
     if (res.status === 200) assert.equal(typeof code, 'string', `${what}: a garbage request succeeded: ${res.text.slice(0, 200)}`);
@@ -514,6 +552,9 @@ test('garbage requests get an error envelope (or a 4xx), never a 5xx', { timeout
   assert.ok(big.code || (big.httpCode >= 400 && big.httpCode < 500), `100 KB via SDK: ${big.code} ${big.httpCode} ${big.message}`);
   seen.push(`100 KB body via SDK: ${big.code ? `code ${big.code}` : `httpCode ${big.httpCode} "${big.message}"`}`);
   t.diagnostic(`outcomes:\n  ${seen.join('\n  ')}`);
+  // R19: every request that got an answer is in the audit log, rejected ones included.
+  const audited = new Set((await auditList(server, { limit: 1000 })).map((r) => r.requestId));
+  assert.deepEqual(requestIds.filter(([, id]) => !audited.has(id)).map(([what]) => what), [], 'requests missing from the audit log');
   // The server is still fine afterwards.
   await api.DescribeScaleInfo({ SdkAppId: id, StartTime: nowSec() - 60, EndTime: nowSec() });
 });
@@ -564,4 +605,37 @@ test('atrium audit list shows every call with action, result code and masked IP,
   const mine = await auditList(server, { app: aud, limit: 1000 });
   assert.ok(mine.some((r) => r.requestId === ok.RequestId), 'audit list --app includes the app\'s call');
   assert.ok(mine.every((r) => r.sdkAppId === id), `audit list --app ${id} returned other apps' records`);
+});
+
+// Known server bug (see the todo reason).
+test('requests with ever new unknown action names do not make the server keep memory', {
+  timeout: 60000,
+  todo: 'server bug: the rate limiter keys buckets on the raw X-TC-Action before the action is validated and prunes only at 100000 keys, so one key holder pins ~7 KB per distinct unknown action name',
+}, async () => {
+  const rssKb = () => Number(fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
+  const agent = new https.Agent({ ca: server.ca, servername: 'localhost', keepAlive: true, maxSockets: 8 });
+  const send = (i) => new Promise((resolve, reject) => {
+    const ts = nowSec();
+    const headers = {
+      Host: `${API_HOST}:${server.apiPort}`, 'Content-Type': 'application/json', 'X-TC-Version': '2019-07-22',
+      'X-TC-Action': `No${String(i).padStart(8, '0')}${'A'.repeat(6000)}`, 'X-TC-Timestamp': String(ts),
+    };
+    headers.Authorization = tc3Authorization({ secretId: key.secretId, secretKey: key.secretKey, headers: { ...headers, Host: API_HOST }, body: '{}', timestamp: ts });
+    const req = https.request({ host: '127.0.0.1', port: server.apiPort, method: 'POST', path: '/', headers, agent }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+  try {
+    for (let i = 0; i < 400; i += 8) await Promise.all(Array.from({ length: 8 }, (_, k) => send(i + k))); // warm up
+    const before = rssKb();
+    const N = 4000;
+    for (let i = 400; i < 400 + N; i += 8) await Promise.all(Array.from({ length: 8 }, (_, k) => send(i + k)));
+    const grown = rssKb() - before;
+    assert.ok(grown < 12 * 1024, `server RSS grew by ${grown} kB after ${N} requests with distinct 6 KB unknown action names`);
+  } finally {
+    agent.destroy();
+  }
 });

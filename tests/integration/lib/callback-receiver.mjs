@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 // A throwaway CA-less self-signed certificate for 127.0.0.1 / localhost, made with openssl.
-export async function selfSignedCert({ cn = 'atrium-test-callback-receiver' } = {}) {
+// san: the subjectAltName (default: the receiver's 127.0.0.1 and localhost).
+export async function selfSignedCert({ cn = 'atrium-test-callback-receiver', san = 'IP:127.0.0.1,DNS:localhost' } = {}) {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'atrium-cb-'));
   const certPath = path.join(dir, 'cert.pem');
   const keyPath = path.join(dir, 'key.pem');
@@ -23,7 +24,7 @@ export async function selfSignedCert({ cn = 'atrium-test-callback-receiver' } = 
     execFile('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
       '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', `/CN=${cn}`,
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-addext', `subjectAltName=${san}`,
       '-addext', 'basicConstraints=critical,CA:TRUE',
     ], { timeout: 15000 }, (err, stdout, stderr) => (err ? reject(new Error(`openssl req failed: ${err.message}\n${stderr}`)) : resolve()));
   });
