@@ -88,12 +88,14 @@ ApiResponse ApiService::handle(const ApiRequest& req) {
     auto verified = auth::verifyTc3(tc3, lookup, nowMs / 1000, options_.maxSkewSeconds);
     if (!verified.ok()) return verified.error();
     audit.secretId = verified->secretId;
+    // Unknown actions are refused before rate limiting, so made-up names cannot fill the
+    // limiter's table (it is keyed by SecretId and action).
+    const ActionHandler* handler = findAction(action);
+    if (!handler) return apiError(kInvalidAction, "The action `" + audit.action + "` does not exist.");
     if (!limiter_.allow(verified->secretId, action, deps_.clock.steadyMs())) {
       ++stats_.rateLimited;
       return apiError(kRequestLimitExceeded, "The request rate of this SecretId for this action is over the limit.");
     }
-    const ActionHandler* handler = findAction(action);
-    if (!handler) return apiError(kInvalidAction, "The action `" + audit.action + "` does not exist.");
     // An unsigned body could be swapped in transit by whoever can replay the headers: only
     // read-only actions accept it.
     if (!verified->payloadSigned && action.rfind("Describe", 0) != 0)

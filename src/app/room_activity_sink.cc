@@ -57,14 +57,16 @@ void RoomActivitySink::onRoomActivity(const signal::RoomActivity& a) {
   using Kind = signal::RoomActivity::Kind;
   switch (a.kind) {
     case Kind::kRoomCreated: {
-      // CommId = SdkAppId_Room_CreateTime; a room re-created within the same second takes the
-      // next free second so every room lifetime keeps its own id.
+      // CommId = SdkAppId_Room_CreateTime must be unique per room lifetime. A room re-created
+      // within the same second is recorded as created at the start of the next free second, so
+      // CreateTime and the CommId always agree (the shift is at most a few seconds, and rare).
       std::string prefix = std::to_string(a.room.sdkAppId) + "_" + roomText(a.room) + "_";
       std::string commId;
       base::Status st = base::Ok{};
       for (int64_t sec = a.timeMs / 1000, tries = 0; tries < 60; ++sec, ++tries) {
         commId = prefix + std::to_string(sec);
-        st = log_.roomCreated({commId, a.room.sdkAppId, roomText(a.room), a.room.room.isString(), a.userId, a.timeMs, 0});
+        int64_t createdAt = std::max(a.timeMs, sec * 1000);
+        st = log_.roomCreated({commId, a.room.sdkAppId, roomText(a.room), a.room.room.isString(), a.userId, createdAt, 0});
         if (st.ok() || st.error().code != store::kErrRecordExists) break;
       }
       check(st, "room creation");

@@ -320,10 +320,8 @@ test('DescribeRoomInfo / DescribeUserInfo / DescribeUserEvent / DescribeScaleInf
   await carol.close();
 });
 
-// Known server bug (see the todo reason): the test documents the expected behaviour.
 test('a room re-created within the same second still has CommId = SdkAppId_RoomId_CreateTime', {
   timeout: 20000,
-  todo: 'server bug: same-second re-creations get CommId suffix CreateTime+1, +2, ... while CreateTime stays',
 }, async () => {
   const qa = await createApp(server);
   const q = apiClient(server, await createApiKey(server, qa));
@@ -607,10 +605,8 @@ test('atrium audit list shows every call with action, result code and masked IP,
   assert.ok(mine.every((r) => r.sdkAppId === id), `audit list --app ${id} returned other apps' records`);
 });
 
-// Known server bug (see the todo reason).
 test('requests with ever new unknown action names do not make the server keep memory', {
   timeout: 60000,
-  todo: 'server bug: the rate limiter keys buckets on the raw X-TC-Action before the action is validated and prunes only at 100000 keys, so one key holder pins ~7 KB per distinct unknown action name',
 }, async () => {
   const rssKb = () => Number(fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
   const agent = new https.Agent({ ca: server.ca, servername: 'localhost', keepAlive: true, maxSockets: 8 });
