@@ -9,7 +9,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import {
   startServer, createApp, connectClient, closeAllClients, newRoomId, newStrRoomId, sleep,
-  createApiKey, setCallbackUrl,
+  createApiKey, setCallbackUrl, runCli,
 } from '../integration/lib/harness.mjs';
 import { apiClient } from '../integration/lib/trtc-api.mjs';
 import { selfSignedCert, CallbackReceiver, callbackSign } from '../integration/lib/callback-receiver.mjs';
@@ -296,6 +296,9 @@ test('a failing receiver (HTTP 500) is retried at once, then every retry_interva
     assert.ok(bad.problems.length === 0, JSON.stringify(bad.problems));
     // One event retried (CallbackTs may differ per attempt, the event time may not).
     assert.equal(new Set(attemptsOf101().map((e) => e.body.EventInfo.EventMsTs)).size, 1, 'one event, retried');
+    // Given-up events are counted and visible to operators.
+    const state = JSON.parse(await runCli(s2, ['callbacks', '--app', String(a2.sdkAppId), '--json']));
+    assert.ok(state.failed >= 1, `given-up callbacks are counted: ${JSON.stringify(state)}`);
   } finally {
     await s2.stop();
     await bad.stop();

@@ -5,6 +5,34 @@
 
 namespace atrium::cli {
 
+namespace {
+
+template <typename T>
+T orExit(base::Result<T> r) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "error: %s\n", r.error().message.c_str());
+    throw CLI::RuntimeError(1);
+  }
+  return std::move(r).value();
+}
+
+}  // namespace
+
+void addCallbacksCommand(CLI::App& root, OpenStore openStore) {
+  auto app = std::make_shared<uint32_t>(0);
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = root.add_subcommand("callbacks", "show event callbacks waiting for delivery and those given up");
+  cmd->add_option("--app", *app, "count given-up callbacks of this SdkAppId only");
+  cmd->add_flag("--json", *json, "print JSON");
+  cmd->callback([app, json, openStore] {
+    auto store = orExit(openStore());
+    size_t pending = orExit(store->pendingCallbacks());
+    size_t failed = orExit(store->failedCallbacks(*app ? std::optional<uint32_t>(*app) : std::nullopt));
+    if (*json) std::printf("{\"pending\": %zu, \"failed\": %zu}\n", pending, failed);
+    else std::printf("pending  %zu\nfailed   %zu\n", pending, failed);
+  });
+}
+
 void addEntriesCommand(CLI::App& root, OpenStore openStore) {
   struct Options {
     uint32_t app = 0;
@@ -21,26 +49,18 @@ void addEntriesCommand(CLI::App& root, OpenStore openStore) {
   cmd->add_option("--limit", opts->limit, "at most this many events");
   cmd->add_flag("--json", opts->json, "print a JSON array");
   cmd->callback([opts, openStore] {
-    auto store = openStore();
-    if (!store.ok()) {
-      std::fprintf(stderr, "error: %s\n", store.error().message.c_str());
-      throw CLI::RuntimeError(1);
-    }
-    auto events = (*store)->listEntries(opts->app, opts->fromMs, opts->toMs, opts->limit);
-    if (!events.ok()) {
-      std::fprintf(stderr, "error: %s\n", events.error().message.c_str());
-      throw CLI::RuntimeError(1);
-    }
+    auto store = orExit(openStore());
+    auto events = orExit(store->listEntries(opts->app, opts->fromMs, opts->toMs, opts->limit));
     if (opts->json) {
       nlohmann::json out = nlohmann::json::array();
-      for (const auto& e : *events)
+      for (const auto& e : events)
         out.push_back({{"timeMs", e.timeMs}, {"sdkAppId", e.sdkAppId}, {"room", e.room}, {"user", e.maskedUserId},
                        {"ip", e.maskedIp}, {"success", e.success}, {"cause", e.cause}, {"errorCode", e.errorCode}});
       std::printf("%s\n", out.dump(2).c_str());
       return;
     }
     std::printf("%-14s %-10s %-20s %-12s %-16s %-8s %s\n", "TIME_MS", "APP", "ROOM", "USER", "IP", "CAUSE", "RESULT");
-    for (const auto& e : *events)
+    for (const auto& e : events)
       std::printf("%-14lld %-10u %-20s %-12s %-16s %-8s %s\n", static_cast<long long>(e.timeMs), e.sdkAppId,
                   e.room.c_str(), e.maskedUserId.c_str(), e.maskedIp.c_str(), e.cause.c_str(),
                   e.success ? "ok" : e.errorCode.c_str());

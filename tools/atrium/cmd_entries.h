@@ -1,4 +1,4 @@
-// `atrium entries`: lists the room-entry event log (R20) of one app.
+// `atrium entries` (room-entry event log, R20) and `atrium callbacks` (callback queue state).
 #pragma once
 
 #include "tools/atrium/cmd_app.h"
@@ -6,5 +6,7 @@
 namespace atrium::cli {
 
 void addEntriesCommand(CLI::App& root, OpenStore openStore);
+// `atrium callbacks`: queue depth and given-up callbacks (R9: failures are counted and visible).
+void addCallbacksCommand(CLI::App& root, OpenStore openStore);
 
 }  // namespace atrium::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   };
   atrium::cli::addAppCommands(cli, openStore);
   atrium::cli::addEntriesCommand(cli, openStore);
+  atrium::cli::addCallbacksCommand(cli, openStore);
   atrium::cli::addApiKeyCommands(cli, openStore);
   atrium::cli::addAuditCommands(cli, openStore);
   addTicketCommands(cli);
