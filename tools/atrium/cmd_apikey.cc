@@ -1,5 +1,7 @@
 #include "tools/atrium/cmd_apikey.h"
 
+#include "tools/atrium/cli_common.h"
+
 #include <time.h>
 
 #include <iostream>
@@ -18,30 +20,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-[[noreturn]] void fail(const base::Error& e) {
-  std::cerr << "error: " << e.message << " (" << e.code << ")\n";
-  throw CLI::RuntimeError(1);
-}
 
-template <typename T>
-T orFail(base::Result<T> r) {
-  if (!r) fail(r.error());
-  return std::move(r).value();
-}
-
-void orFail(const base::Status& s) {
-  if (!s) fail(s.error());
-}
-
-std::string isoTime(int64_t ms) {
-  if (ms == 0) return "-";
-  time_t seconds = static_cast<time_t>(ms / 1000);
-  struct tm utc {};
-  gmtime_r(&seconds, &utc);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buf;
-}
 
 std::string appList(const std::vector<uint32_t>& ids) {
   return ids.empty() ? "-" : fmt::format("{}", fmt::join(ids, ","));

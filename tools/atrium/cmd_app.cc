@@ -1,5 +1,7 @@
 #include "tools/atrium/cmd_app.h"
 
+#include "tools/atrium/cli_common.h"
+
 #include <time.h>
 
 #include <iostream>
@@ -16,20 +18,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-[[noreturn]] void fail(const base::Error& e) {
-  std::cerr << "error: " << e.message << " (" << e.code << ")\n";
-  throw CLI::RuntimeError(1);
-}
-
-template <typename T>
-T orFail(base::Result<T> r) {
-  if (!r) fail(r.error());
-  return std::move(r).value();
-}
-
-void orFail(const base::Status& s) {
-  if (!s) fail(s.error());
-}
 
 // Enough of a key to tell two apart on screen (R11), too little to use: "5bd2****3b5e".
 std::string maskSecret(std::string_view key) {

@@ -1,5 +1,7 @@
 #include "tools/atrium/cmd_audit.h"
 
+#include "tools/atrium/cli_common.h"
+
 #include <time.h>
 
 #include <cstdint>
@@ -18,25 +20,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-[[noreturn]] void fail(const base::Error& e) {
-  std::cerr << "error: " << e.message << " (" << e.code << ")\n";
-  throw CLI::RuntimeError(1);
-}
 
-template <typename T>
-T orFail(base::Result<T> r) {
-  if (!r) fail(r.error());
-  return std::move(r).value();
-}
-
-std::string isoTimeMs(int64_t ms) {
-  time_t seconds = static_cast<time_t>(ms / 1000);
-  struct tm utc {};
-  gmtime_r(&seconds, &utc);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:03}Z", buf, ms % 1000);
-}
 
 // SecretIds and request ids come from whoever sent the request: no terminal escapes on screen.
 std::string printable(std::string_view text) {
@@ -85,7 +69,7 @@ void addAuditCommands(CLI::App& root, OpenStore openStore) {
     std::cout << fmt::format("{:<24}  {:<10}  {:<36}  {:<26}  {:<28}  {:<36}  {}\n", "TIME", "APP", "SECRETID",
                              "ACTION", "RESULT", "REQUEST ID", "IP");
     for (const auto& r : records)
-      std::cout << fmt::format("{:<24}  {:<10}  {:<36}  {:<26}  {:<28}  {:<36}  {}\n", isoTimeMs(r.timeMs),
+      std::cout << fmt::format("{:<24}  {:<10}  {:<36}  {:<26}  {:<28}  {:<36}  {}\n", isoTime(r.timeMs, true, false),
                                r.sdkAppId == 0 ? "-" : std::to_string(r.sdkAppId), printable(r.secretId),
                                printable(r.action), r.resultCode.empty() ? "Ok" : printable(r.resultCode),
                                printable(r.requestId), printable(r.maskedIp));

@@ -1,22 +1,12 @@
 #include "tools/atrium/cmd_entries.h"
 
+#include "tools/atrium/cli_common.h"
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace atrium::cli {
 
-namespace {
-
-template <typename T>
-T orExit(base::Result<T> r) {
-  if (!r.ok()) {
-    std::fprintf(stderr, "error: %s\n", r.error().message.c_str());
-    throw CLI::RuntimeError(1);
-  }
-  return std::move(r).value();
-}
-
-}  // namespace
 
 void addCallbacksCommand(CLI::App& root, OpenStore openStore) {
   auto app = std::make_shared<uint32_t>(0);
@@ -25,9 +15,9 @@ void addCallbacksCommand(CLI::App& root, OpenStore openStore) {
   cmd->add_option("--app", *app, "count given-up callbacks of this SdkAppId only");
   cmd->add_flag("--json", *json, "print JSON");
   cmd->callback([app, json, openStore] {
-    auto store = orExit(openStore());
-    size_t pending = orExit(store->pendingCallbacks());
-    size_t failed = orExit(store->failedCallbacks(*app ? std::optional<uint32_t>(*app) : std::nullopt));
+    auto store = orFail(openStore());
+    size_t pending = orFail(store->pendingCallbacks());
+    size_t failed = orFail(store->failedCallbacks(*app ? std::optional<uint32_t>(*app) : std::nullopt));
     if (*json) std::printf("{\"pending\": %zu, \"failed\": %zu}\n", pending, failed);
     else std::printf("pending  %zu\nfailed   %zu\n", pending, failed);
   });
@@ -49,8 +39,8 @@ void addEntriesCommand(CLI::App& root, OpenStore openStore) {
   cmd->add_option("--limit", opts->limit, "at most this many events");
   cmd->add_flag("--json", opts->json, "print a JSON array");
   cmd->callback([opts, openStore] {
-    auto store = orExit(openStore());
-    auto events = orExit(store->listEntries(opts->app, opts->fromMs, opts->toMs, opts->limit));
+    auto store = orFail(openStore());
+    auto events = orFail(store->listEntries(opts->app, opts->fromMs, opts->toMs, opts->limit));
     if (opts->json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& e : events)
