@@ -1,0 +1,164 @@
+#include "sfu/router.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "rtp/rtcp/rtcp_fir.h"
+#include "rtp/rtcp/rtcp_header.h"
+#include "rtp/rtcp/rtcp_nack.h"
+#include "rtp/rtcp/rtcp_pli.h"
+#include "rtp/rtp_packet.h"
+
+namespace atrium::sfu {
+namespace {
+
+uint64_t downKey(PeerId subscriber, uint32_t outSsrc) { return (subscriber << 32) ^ outSsrc; }
+
+}  // namespace
+
+void Router::addTrack(TrackId id, PeerId publisher, const TrackSpec& spec) {
+  auto track = std::make_unique<Track>(Track{id, publisher, spec, stream::KeyframeRequestThrottle(), {}});
+  bySsrc_[spec.ssrc] = track.get();
+  tracks_[id] = std::move(track);
+}
+
+void Router::removeTrack(TrackId id) {
+  auto it = tracks_.find(id);
+  if (it == tracks_.end()) return;
+  for (auto& d : it->second->downTracks) byOutSsrc_.erase(downKey(d->subscriber, d->rewriter.ssrc()));
+  bySsrc_.erase(it->second->spec.ssrc);
+  tracks_.erase(it);
+}
+
+void Router::addDownTrack(TrackId trackId, PeerId subscriber, uint32_t outSsrc, int64_t nowMs) {
+  auto it = tracks_.find(trackId);
+  if (it == tracks_.end()) return;
+  Track& track = *it->second;
+  stream::RewriterOptions options;
+  options.ssrc = outSsrc;
+  options.clockRate = track.spec.clockRate;
+  options.video = track.spec.video;
+  options.initialSeq = static_cast<uint16_t>(outSsrc * 2654435761u >> 16);
+  options.initialTimestamp = outSsrc * 40503u;
+  stream::RetransmissionBufferOptions history;
+  history.capacity = track.spec.video ? 512 : 64;
+  auto down = std::make_unique<DownTrack>(DownTrack{&track, subscriber, stream::RtpRewriter(options),
+                                                    stream::RetransmissionBuffer(history)});
+  byOutSsrc_[downKey(subscriber, outSsrc)] = down.get();
+  track.downTracks.push_back(std::move(down));
+  if (track.spec.video) requestKeyframe(track, nowMs);  // a new viewer needs a keyframe to start
+}
+
+void Router::removeDownTrack(TrackId trackId, PeerId subscriber) {
+  auto it = tracks_.find(trackId);
+  if (it == tracks_.end()) return;
+  auto& downs = it->second->downTracks;
+  for (auto& d : downs)
+    if (d->subscriber == subscriber) byOutSsrc_.erase(downKey(subscriber, d->rewriter.ssrc()));
+  std::erase_if(downs, [&](const auto& d) { return d->subscriber == subscriber; });
+}
+
+void Router::removePeer(PeerId peer) {
+  std::vector<TrackId> published;
+  for (auto& [id, t] : tracks_)
+    if (t->publisher == peer) published.push_back(id);
+  for (TrackId id : published) removeTrack(id);
+  for (auto& [id, t] : tracks_) removeDownTrack(id, peer);
+}
+
+void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
+  ++stats_.rtpIn;
+  auto parsed = rtp::RtpPacket::parse(packet);
+  if (!parsed) {
+    ++stats_.dropped;
+    return;
+  }
+  auto it = bySsrc_.find(parsed->ssrc());
+  if (it == bySsrc_.end() || it->second->publisher != from) {
+    ++stats_.unknownSsrc;
+    return;
+  }
+  Track& track = *it->second;
+  stream::RtpInput in;
+  in.seq = parsed->sequenceNumber();
+  in.timestamp = parsed->timestamp();
+  in.marker = parsed->marker();
+  in.paddingOnly = parsed->payloadSize() == 0;
+  in.keyframe = track.spec.video && rtp::isKeyframe(track.spec.codec, parsed->payload());
+  in.arrivalMs = nowMs;
+  if (in.keyframe) track.keyframes.onKeyframe(nowMs);
+  for (auto& down : track.downTracks) {
+    auto decision = down->rewriter.rewrite(in);
+    if (!decision.forwarded()) {
+      ++stats_.dropped;
+      if (down->rewriter.needsKeyframe()) requestKeyframe(track, nowMs);
+      continue;
+    }
+    // The one copy SRTP needs: each subscriber gets its own header and encryption.
+    std::memcpy(scratch_.data(), packet.data(), packet.size());
+    auto copy = rtp::RtpPacket::parse(std::span(scratch_).first(packet.size()));
+    copy->setSsrc(decision.ssrc);
+    copy->setSequenceNumber(decision.seq);
+    copy->setTimestamp(decision.timestamp);
+    down->history.store(decision.seq, copy->data(), nowMs);
+    if (out_.sendRtp(down->subscriber, scratch_, packet.size())) ++stats_.forwarded;
+  }
+}
+
+void Router::onRtcp(PeerId from, std::span<const uint8_t> packet, int64_t nowMs) {
+  // Feedback about our down-tracks comes from subscribers; publishers' own reports (SR, SDES)
+  // are not forwarded yet.
+  onSubscriberFeedback(from, packet, nowMs);
+}
+
+void Router::onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, int64_t nowMs) {
+  auto compound = rtp::RtcpCompound::parse(packet);
+  if (!compound) return;
+  for (const rtp::RtcpHeader& h : *compound) {
+    if (h.packetType() == rtp::kRtcpRtpfb && h.fmt() == 1) {
+      auto nack = rtp::RtcpNack::parse(h.packet());
+      if (!nack) continue;
+      auto d = byOutSsrc_.find(downKey(from, nack->mediaSsrc()));
+      if (d == byOutSsrc_.end()) continue;
+      ++stats_.nacksReceived;
+      nack->forEachLost([&](uint16_t seq) {
+        auto r = d->second->history.fetchForResend(seq, nowMs);
+        if (r.status != stream::ResendStatus::kOk) return;
+        std::memcpy(scratch_.data(), r.packet.data(), r.packet.size());
+        if (out_.sendRtp(from, scratch_, r.packet.size())) ++stats_.retransmitted;
+      });
+    } else if (h.packetType() == rtp::kRtcpPsfb && (h.fmt() == 1 || h.fmt() == 4)) {
+      uint32_t mediaSsrc = 0;
+      if (h.fmt() == 1) {
+        auto pli = rtp::RtcpPli::parse(h.packet());
+        if (!pli) continue;
+        mediaSsrc = pli->mediaSsrc();
+      } else {
+        auto fir = rtp::RtcpFir::parse(h.packet());
+        if (!fir || fir->entryCount() == 0) continue;
+        mediaSsrc = fir->entry(0).ssrc;
+      }
+      auto d = byOutSsrc_.find(downKey(from, mediaSsrc));
+      if (d == byOutSsrc_.end()) continue;
+      ++stats_.keyframeRequestsIn;
+      requestKeyframe(*d->second->track, nowMs);
+    }
+  }
+}
+
+void Router::requestKeyframe(Track& track, int64_t nowMs) {
+  if (track.keyframes.request(nowMs).send) sendKeyframeRequest(track);
+}
+
+void Router::sendKeyframeRequest(Track& track) {
+  std::array<uint8_t, 64> buf{};
+  size_t n = rtp::RtcpPli::build(buf, kRtcpSenderSsrc, track.spec.ssrc);
+  if (n > 0 && out_.sendRtcp(track.publisher, buf, n)) ++stats_.keyframeRequestsUp;
+}
+
+void Router::tick(int64_t nowMs) {
+  for (auto& [id, t] : tracks_)
+    if (t->keyframes.poll(nowMs).send) sendKeyframeRequest(*t);
+}
+
+}  // namespace atrium::sfu
