@@ -145,7 +145,10 @@ base::Result<std::unique_ptr<DtlsSession>> DtlsSession::create(const DtlsContext
     profiles += name;
   }
   if (profiles.empty()) return fail("no SRTP profile");
-  if (options.initialRetransmitMs == 0) return fail("retransmission timeout must be positive");
+  // OpenSSL counts a timer with under 15 ms left as expired, so a shorter one would retransmit in
+  // a loop inside a single call until it gives up.
+  if (options.initialRetransmitMs <= 15 || options.maxRetransmitMs < options.initialRetransmitMs)
+    return fail("retransmission timeouts must be over 15 ms, and max at least initial");
   if (options.mtu < kMinMtu || options.mtu > kMaxDatagramBytes) return fail("MTU out of range");
 
   auto impl = std::make_unique<Impl>();

@@ -40,7 +40,7 @@ struct DtlsSessionOptions {
   // Largest datagram written, DTLS record headers included (at least kMinMtu).
   size_t mtu = 1200;
   // Retransmission backoff: first wait, doubled per timeout up to the cap (mediasoup's values;
-  // RFC 6347's 1 s start is slow for interactive media).
+  // RFC 6347's 1 s start is slow for interactive media). Both must be over 15 ms.
   uint32_t initialRetransmitMs = 100;
   uint32_t maxRetransmitMs = 4000;
 };

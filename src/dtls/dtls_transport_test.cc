@@ -236,6 +236,13 @@ TEST(DtlsTransport, RejectsBadOptions) {
   DtlsTransportOptions tinyMtu;
   tinyMtu.mtu = 100;
   EXPECT_FALSE(DtlsTransport::create(testing::serverContext(), tinyMtu).ok());
+  DtlsTransportOptions fastTimer;
+  fastTimer.initialRetransmitMs = 15;  // OpenSSL would treat it as always expired
+  EXPECT_FALSE(DtlsTransport::create(testing::serverContext(), fastTimer).ok());
+  DtlsTransportOptions inverted;
+  inverted.initialRetransmitMs = 500;
+  inverted.maxRetransmitMs = 100;
+  EXPECT_FALSE(DtlsTransport::create(testing::serverContext(), inverted).ok());
   DtlsTransportOptions noDeadline;
   noDeadline.handshakeTimeoutMs = 0;
   EXPECT_FALSE(DtlsTransport::create(testing::serverContext(), noDeadline).ok());
