@@ -47,4 +47,16 @@ inline constexpr size_t kAeadKeyBytes = 32;
 Bytes aeadSeal(std::span<const uint8_t> key, std::span<const uint8_t> plaintext, std::string_view aad);
 std::optional<Bytes> aeadOpen(std::span<const uint8_t> key, std::span<const uint8_t> sealed, std::string_view aad);
 
+// Legacy digests that wire protocols mandate (legacy_digest.cc): STUN's MESSAGE-INTEGRITY is
+// HMAC-SHA1 (RFC 8489 §14.5) and its FINGERPRINT is CRC-32 (§14.7). Both run on the media
+// packet path, so neither allocates nor locks (unlike an EVP_MAC re-key, which allocates in
+// OpenSSL 3.0). Never use them for anything new.
+using Sha1Digest = std::array<uint8_t, 20>;
+Sha1Digest hmacSha1(std::span<const uint8_t> key, std::span<const uint8_t> message);
+// HMAC-SHA1 over the concatenation of `parts`, without joining them (a STUN integrity check
+// covers a header copy with an adjusted length followed by the body).
+Sha1Digest hmacSha1(std::span<const uint8_t> key, std::span<const std::span<const uint8_t>> parts);
+// ITU-T V.42 / zlib CRC-32; pass a previous result to continue a running checksum.
+uint32_t crc32(std::span<const uint8_t> data, uint32_t previous = 0);
+
 }  // namespace atrium::crypto
