@@ -1,7 +1,8 @@
-// Atrium Web SDK (signaling part). An ES module usable without a build step, shaped like TRTC's
-// Web SDK v5: Atrium.create(), enterRoom/exitRoom/switchRole/sendCustomMessage, on/off with the
-// v5 event names. Media (publish/subscribe) is added by the media plane.
-// Protocol: docs/protocol.md.
+// Atrium Web SDK. An ES module usable without a build step, shaped like TRTC's Web SDK v5:
+// Atrium.create(), enterRoom/exitRoom/switchRole/sendCustomMessage, local and remote audio/video,
+// on/off with the v5 event names. Protocol: docs/protocol.md.
+
+import { Publisher, Subscriber } from './media.js';
 
 const EVENT = Object.freeze({
   ERROR: 'error',
@@ -10,7 +11,39 @@ const EVENT = Object.freeze({
   REMOTE_USER_EXIT: 'remote-user-exit',
   CUSTOM_MESSAGE: 'custom-message',
   CONNECTION_STATE_CHANGED: 'connection-state-changed',
+  REMOTE_AUDIO_AVAILABLE: 'remote-audio-available',
+  REMOTE_AUDIO_UNAVAILABLE: 'remote-audio-unavailable',
+  REMOTE_VIDEO_AVAILABLE: 'remote-video-available',
+  REMOTE_VIDEO_UNAVAILABLE: 'remote-video-unavailable',
 });
+
+const VIDEO_PROFILES = {
+  '120p': [160, 120], '180p': [320, 180], '240p': [320, 240], '360p': [640, 360], '480p': [640, 480],
+  '720p': [1280, 720], '1080p': [1920, 1080],
+};
+
+function elementOf(view) {
+  if (!view) return null;
+  return typeof view === 'string' ? document.getElementById(view) : view;
+}
+
+// Puts a <video> (or <audio>) for `track` into `container`, reusing one already there.
+function attach(container, track, muted) {
+  const tag = track.kind === 'audio' ? 'audio' : 'video';
+  let el = container.querySelector(`${tag}[data-atrium]`);
+  if (!el) {
+    el = document.createElement(tag);
+    el.dataset.atrium = '1';
+    el.autoplay = true;
+    el.playsInline = true;
+    if (tag === 'video') el.style.width = el.style.height = '100%';
+    container.appendChild(el);
+  }
+  el.muted = muted;
+  el.srcObject = new MediaStream([track]);
+  el.play().catch(() => {});
+  return el;
+}
 
 const ERROR_CODE = Object.freeze({
   INVALID_PARAMETER: 5000, INVALID_OPERATION: 5100, SERVER_ERROR: 5400, OPERATION_FAILED: 5500,
@@ -57,6 +90,12 @@ export class Atrium {
     this._session = null;   // {sessionId, resumeToken, lastSeq, heartbeatIntervalMs, sessionGraceMs}
     this._state = 'DISCONNECTED';
     this._heartbeat = null;
+    this._autoReceiveAudio = true;
+    this._local = new Map();        // stream -> MediaStreamTrack
+    this._remoteViews = new Map();  // "userId/stream" -> container element
+    this._remoteAudio = new Map();  // userId -> <audio>
+    this._publisher = null;
+    this._subscriber = null;
   }
 
   on(event, handler) {
@@ -85,7 +124,9 @@ export class Atrium {
     this._emit(EVENT.CONNECTION_STATE_CHANGED, { prevState, state });
   }
 
-  async enterRoom({ sdkAppId, userId, userSig, roomId, strRoomId, role = 'anchor', scene = 'rtc', privateMapKey }) {
+  async enterRoom({ sdkAppId, userId, userSig, roomId, strRoomId, role = 'anchor', scene = 'rtc', privateMapKey,
+                    autoReceiveAudio = true }) {
+    this._autoReceiveAudio = autoReceiveAudio;
     if (this._session) throw new RtcError(ERROR_CODE.INVALID_OPERATION, 'already in a room');
     if (!sdkAppId || !userId || !userSig || (!roomId && !strRoomId))
       throw new RtcError(ERROR_CODE.INVALID_PARAMETER, 'sdkAppId, userId, userSig and roomId or strRoomId are required');
@@ -126,12 +167,128 @@ export class Atrium {
 
   destroy() { this._leave(); this._handlers.clear(); }
 
+  // --- local media -----------------------------------------------------------------------
+
+  async startLocalAudio({ option = {} } = {}) {
+    this._requireRoom();
+    const media = await navigator.mediaDevices.getUserMedia({ audio: option.microphoneId ? { deviceId: option.microphoneId } : true });
+    return this._publish('audio', media.getAudioTracks()[0]);
+  }
+
+  async startLocalVideo({ view, option = {} } = {}) {
+    this._requireRoom();
+    const [width, height] = VIDEO_PROFILES[option.profile] || VIDEO_PROFILES['480p'];
+    const media = await navigator.mediaDevices.getUserMedia({ video: { width, height } });
+    const track = media.getVideoTracks()[0];
+    const el = elementOf(view);
+    if (el) attach(el, track, true);
+    return this._publish('main', track);
+  }
+
+  async startScreenShare({ view } = {}) {
+    this._requireRoom();
+    const media = await navigator.mediaDevices.getDisplayMedia({ video: true });
+    const track = media.getVideoTracks()[0];
+    const el = elementOf(view);
+    if (el) attach(el, track, true);
+    return this._publish('sub', track);
+  }
+
+  stopLocalAudio() { return this._publish('audio', null); }
+  stopLocalVideo() { return this._publish('main', null); }
+  stopScreenShare() { return this._publish('sub', null); }
+
+  async _publish(stream, track) {
+    const old = this._local.get(stream);
+    if (old) old.stop();
+    if (track) this._local.set(stream, track); else this._local.delete(stream);
+    if (!this._publisher) this._publisher = new Publisher((t, d) => this._request(t, d));
+    await this._publisher.setTrack(stream, track);
+  }
+
+  // --- remote media ----------------------------------------------------------------------
+
+  async startRemoteVideo({ userId, streamType = 'main', view }) {
+    this._requireRoom();
+    const el = elementOf(view);
+    if (el) this._remoteViews.set(`${userId}/${streamType}`, el);
+    await this._subscribe(userId, streamType, true);
+  }
+
+  async stopRemoteVideo({ userId, streamType = 'main' }) {
+    this._remoteViews.delete(`${userId}/${streamType}`);
+    if (this._subscriber) await this._subscriber.want(userId, streamType, false);
+  }
+
+  muteRemoteAudio(userId, mute) {
+    const el = this._remoteAudio.get(userId);
+    if (el) el.muted = mute;
+  }
+
+  setRemoteAudioVolume(userId, volume) {
+    const el = this._remoteAudio.get(userId);
+    if (el) el.volume = Math.max(0, Math.min(100, volume)) / 100;
+  }
+
+  // The RTCPeerConnections, for diagnostics (getStats) — not part of the TRTC API.
+  getPeerConnections() {
+    return { publisher: this._publisher?.pc || null, subscriber: this._subscriber?.pc || null };
+  }
+
+  _subscribe(userId, stream, on) {
+    if (!this._subscriber) {
+      this._subscriber = new Subscriber((t, d) => this._request(t, d), (u, s, track) => this._onRemoteTrack(u, s, track));
+    }
+    return this._subscriber.want(userId, stream, on);
+  }
+
+  _onRemoteTrack(userId, stream, track) {
+    if (stream === 'audio') {
+      let el = this._remoteAudio.get(userId);
+      if (!el) {
+        el = document.createElement('audio');
+        el.autoplay = true;
+        el.dataset.user = userId;
+        document.body.appendChild(el);
+        this._remoteAudio.set(userId, el);
+      }
+      el.srcObject = new MediaStream([track]);
+      el.play().catch(() => {});
+      return;
+    }
+    const el = this._remoteViews.get(`${userId}/${stream}`);
+    if (el) attach(el, track, true);
+  }
+
+  _onStreamEvent(event, d) {
+    const available = event.endsWith('-available');
+    const stream = event.startsWith('remote-audio') ? 'audio' : d.streamType;
+    if (stream === 'audio') {
+      this._emit(event, { userId: d.userId });
+      if (this._autoReceiveAudio) this._subscribe(d.userId, 'audio', available).catch((e) => this._emit(EVENT.ERROR, e));
+      if (!available) {
+        this._remoteAudio.get(d.userId)?.remove();
+        this._remoteAudio.delete(d.userId);
+      }
+      return;
+    }
+    this._emit(event, { userId: d.userId, streamType: stream });
+    if (!available && this._subscriber) this._subscriber.want(d.userId, stream, false).catch(() => {});
+  }
+
   _requireRoom() {
     if (!this._session) throw new RtcError(ERROR_CODE.INVALID_OPERATION, 'not in a room');
   }
 
   _leave() {
     this._session = null;
+    for (const track of this._local.values()) track.stop();
+    this._local.clear();
+    this._publisher?.close();
+    this._subscriber?.close();
+    this._publisher = this._subscriber = null;
+    for (const el of this._remoteAudio.values()) el.remove();
+    this._remoteAudio.clear();
     clearInterval(this._heartbeat);
     this._closeSocket();
     this._setState('DISCONNECTED');
@@ -148,10 +305,15 @@ export class Atrium {
   _connect() {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(this._signalUrl);
-      ws.onopen = () => { this._ws = ws; resolve(); };
+      // The close handler is installed only once the socket is open: a failed attempt must not
+      // start another reconnection loop of its own.
+      ws.onopen = () => {
+        this._ws = ws;
+        ws.onclose = () => this._onSocketClosed(ws);
+        resolve();
+      };
       ws.onerror = () => reject(new RtcError(ERROR_CODE.OPERATION_FAILED, 'cannot connect to the signaling server'));
       ws.onmessage = (ev) => this._onMessage(ev.data);
-      ws.onclose = () => this._onSocketClosed(ws);
     });
   }
 
@@ -194,6 +356,12 @@ export class Atrium {
         this._emit(EVENT.KICKED_OUT, { reason: d.reason, message: d.message });
         this._leave();
         break;
+      case 'remote-audio-available':
+      case 'remote-audio-unavailable':
+      case 'remote-video-available':
+      case 'remote-video-unavailable':
+        this._onStreamEvent(msg.event, d);
+        break;
       case 'error': this._emit(EVENT.ERROR, new RtcError(ERROR_CODE.SERVER_ERROR, d.message, d.code, d.name)); break;
     }
   }
@@ -205,7 +373,7 @@ export class Atrium {
   }
 
   async _onSocketClosed(ws) {
-    if (ws !== this._ws && this._ws !== null) return;
+    if (ws !== this._ws) return;  // a socket we already replaced or closed ourselves
     this._ws = null;
     for (const { reject } of this._pending.values()) reject(new RtcError(ERROR_CODE.OPERATION_ABORT, 'connection lost'));
     this._pending.clear();

@@ -81,6 +81,9 @@ int run(const Settings& settings) {
   SignalEndpoint endpoint;
   signal::SignalingService service(options->limits, clock, endpoint, apps, entries, options->mediaWorkers);
   service.setObserver(&activity);
+  auto media = MediaPlane::create(options->media, clock);
+  if (!media.ok()) return fail(media.error());
+  service.setMedia(media->get());
   RouteContext routes{settings.isDev(), settings.str("dev.web_root"), demo ? demo->sdkAppId : 0,
                       demo ? demo->secretKey : ""};
   if (routes.webRoot.empty()) routes.webRoot = ATRIUM_SOURCE_DIR "/sdk/web";
@@ -125,11 +128,13 @@ int run(const Settings& settings) {
     nlohmann::json info{{"pid", ::getpid()},
                         {"signal", {{"port", port}, {"url", std::string(options->server.tls ? "wss" : "ws") +
                                                                "://127.0.0.1:" + std::to_string(port) + "/v1/signal"}}},
-                        {"api", {{"port", apiPort}}}};
+                        {"api", {{"port", apiPort}}},
+                        {"media", {{"ports", (*media)->ports()}}}};
     if (demo) info["demoApp"] = {{"sdkAppId", demo->sdkAppId}};
     if (auto st = writeFileAtomically(ready, info.dump() + "\n", 0644); !st.ok()) return fail(st.error());
   }
   loop.run();
+  (*media)->stop();
   callbacks.stop();
   base::log::info("stopped");
   return 0;

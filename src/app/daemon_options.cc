@@ -73,6 +73,10 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
 
   int64_t workers = i("media.workers", 0, 256);
   o.mediaWorkers = workers ? static_cast<uint32_t>(workers) : std::max(1u, std::thread::hardware_concurrency());
+  o.media.workers = o.mediaWorkers;
+  o.media.bindAddress = s.str("media.address");
+  o.media.announcedAddress = s.str("media.announced_address");
+  o.media.basePort = static_cast<uint16_t>(i("media.port", 0, 65535));
   if (error) return *error;
   return o;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/api_service.h"
+#include "app/media_plane.h"
 #include "app/settings.h"
 #include "signal/signaling_service.h"
 #include "web/web_server.h"
@@ -21,6 +22,7 @@ struct DaemonOptions {
   web::ServerOptions apiServer;  // server API listener
   api::ApiOptions api;
   CallbackOptions callbacks;
+  MediaOptions media;
   uint32_t mediaWorkers = 1;
 };
 

@@ -51,6 +51,9 @@ const std::vector<SettingDef>& settingDefs() {
       {"callback.give_up_after_ms", "60000", "stop retrying this long after the first attempt"},
       {"callback.ca_file", "", "extra CA certificate(s) for callback receivers with private certificates"},
       {"media.workers", "0", "media worker threads rooms are pinned to (0: one per core)"},
+      {"media.address", "0.0.0.0", "address the media workers' UDP ports bind to"},
+      {"media.announced_address", "127.0.0.1", "address put in ICE candidates: the server's public IP in production"},
+      {"media.port", "0", "UDP port of the first media worker (worker i uses port + i); 0 picks free ports"},
       {"dev.demo_user", "demo_user", "userId of the UserSig printed in dev mode"},
       {"dev.web_root", "", "folder of the demo page and Web SDK served in dev mode (default: the source tree's sdk/web)"},
   };

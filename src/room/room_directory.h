@@ -32,7 +32,9 @@ struct UserEntered { std::string userId; Role role; };
 struct UserExited { std::string userId; ExitReason reason; };
 struct KickedOut { KickReason reason; };
 struct CustomMessage { std::string userId; uint32_t cmdId; uint64_t seq; std::string data; };
-using RoomEvent = std::variant<UserEntered, UserExited, KickedOut, CustomMessage>;
+// A publisher's stream ("audio", "main" camera, "sub" screen share) became (un)available.
+struct StreamChanged { std::string userId; std::string stream; bool available; };
+using RoomEvent = std::variant<UserEntered, UserExited, KickedOut, CustomMessage, StreamChanged>;
 
 struct Delivery {
   SessionId to;

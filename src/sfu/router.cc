@@ -94,14 +94,22 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
       if (down->rewriter.needsKeyframe()) requestKeyframe(track, nowMs);
       continue;
     }
-    // The one copy SRTP needs: each subscriber gets its own header and encryption.
-    std::memcpy(scratch_.data(), packet.data(), packet.size());
-    auto copy = rtp::RtpPacket::parse(std::span(scratch_).first(packet.size()));
+    // The one copy SRTP needs: each subscriber gets its own header and encryption. Header
+    // extensions are left out: their ids were negotiated with the publisher, not with this
+    // subscriber (a publisher's MID would even misroute the packet in the subscriber).
+    size_t fixed = rtp::RtpPacket::kFixedHeaderSize + 4u * parsed->csrcCount();
+    size_t rest = packet.size() - parsed->headerSize();
+    std::memcpy(scratch_.data(), packet.data(), fixed);
+    scratch_[0] &= static_cast<uint8_t>(~0x10);
+    std::memcpy(scratch_.data() + fixed, packet.data() + parsed->headerSize(), rest);
+    size_t outLen = fixed + rest;
+    auto copy = rtp::RtpPacket::parse(std::span(scratch_).first(outLen));
+    if (!copy) continue;
     copy->setSsrc(decision.ssrc);
     copy->setSequenceNumber(decision.seq);
     copy->setTimestamp(decision.timestamp);
     down->history.store(decision.seq, copy->data(), nowMs);
-    if (out_.sendRtp(down->subscriber, scratch_, packet.size())) ++stats_.forwarded;
+    if (out_.sendRtp(down->subscriber, scratch_, outLen)) ++stats_.forwarded;
   }
 }
 

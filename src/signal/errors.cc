@@ -21,6 +21,8 @@ constexpr std::array kErrors = {
     ProtocolError{4009, "RESUME_DENIED", C},
     ProtocolError{4010, "MESSAGE_TOO_LARGE", C},
     ProtocolError{4011, "BINARY_NOT_SUPPORTED", C},
+    ProtocolError{4012, "INVALID_SDP", C},
+    ProtocolError{4013, "STREAM_NOT_FOUND", C},
     ProtocolError{4030, "PERMISSION_DENIED", C},
     ProtocolError{4031, "ROOM_FULL", C},
     ProtocolError{4032, "ROOM_LIMIT", C},

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +82,32 @@ struct RoomActivity {
   room::Role role = room::Role::kAnchor;
   room::ExitReason exitReason = room::ExitReason::kNormal;
   std::string maskedIp;
+};
+
+// The media plane as signaling sees it: SDP in, SDP out (docs/protocol.md "Media").
+struct MediaSessionRef {
+  room::SessionId session = 0;
+  base::RoomKey room;
+  std::string userId;
+  uint32_t worker = 0;  // the media worker the room is pinned to
+};
+
+struct PublishResult {
+  std::string answerSdp;
+  std::vector<std::string> activeStreams;  // "audio" / "main" / "sub" the publisher now sends
+};
+
+class MediaControl {
+ public:
+  virtual ~MediaControl() = default;
+  virtual base::Result<PublishResult> publish(const MediaSessionRef& ref, const std::string& offerSdp,
+                                              const std::map<std::string, std::string>& streamsByMid) = 0;
+  virtual void unpublish(const MediaSessionRef& ref) = 0;
+  // Returns the SFU's offer for the subscriber connection carrying exactly these streams.
+  virtual base::Result<std::string> subscribe(const MediaSessionRef& ref,
+                                              const std::vector<std::pair<std::string, std::string>>& streams) = 0;
+  virtual base::Status subscribeAnswer(const MediaSessionRef& ref, const std::string& answerSdp) = 0;
+  virtual void sessionEnded(const MediaSessionRef& ref) = 0;
 };
 
 class RoomObserver {

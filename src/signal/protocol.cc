@@ -81,6 +81,41 @@ std::variant<RequestBody, base::Error> parseBody(const std::string& type, const 
     if (auto e = f.uint("lastSeq", r.lastSeq, false)) return *e;
     return RequestBody{std::move(r)};
   }
+  if (type == "publish") {
+    PublishReq r;
+    if (auto e = f.str("sdp", r.sdp, true)) return *e;
+    const json* streams = f.find("streams");
+    if (!streams || !streams->is_object()) return badRequest("data.streams must be an object of mid -> stream");
+    for (const auto& [mid, stream] : streams->items()) {
+      if (!stream.is_string()) return badRequest("data.streams values must be strings");
+      const auto& v = stream.get_ref<const std::string&>();
+      if (v != "audio" && v != "main" && v != "sub") return invalid("data.streams values must be audio, main or sub");
+      if (r.streams.size() >= 16) return invalid("at most 16 streams");
+      r.streams[mid] = v;
+    }
+    return RequestBody{std::move(r)};
+  }
+  if (type == "unpublish") return RequestBody{UnpublishReq{}};
+  if (type == "subscribe") {
+    SubscribeReq r;
+    const json* streams = f.find("streams");
+    if (!streams || !streams->is_array()) return badRequest("data.streams must be an array of {userId, stream}");
+    if (streams->size() > 64) return invalid("at most 64 streams");
+    for (const auto& item : *streams) {
+      if (!item.is_object() || !item.contains("userId") || !item["userId"].is_string() || !item.contains("stream") ||
+          !item["stream"].is_string())
+        return badRequest("data.streams items must be {userId: string, stream: string}");
+      const auto& stream = item["stream"].get_ref<const std::string&>();
+      if (stream != "audio" && stream != "main" && stream != "sub") return invalid("stream must be audio, main or sub");
+      r.streams.emplace_back(item["userId"].get<std::string>(), stream);
+    }
+    return RequestBody{std::move(r)};
+  }
+  if (type == "subscribeAnswer") {
+    SubscribeAnswerReq r;
+    if (auto e = f.str("sdp", r.sdp, true)) return *e;
+    return RequestBody{std::move(r)};
+  }
   if (type == "exitRoom") return RequestBody{ExitRoomReq{}};
   if (type == "heartbeat") return RequestBody{HeartbeatReq{}};
   if (type == "switchRole") {
@@ -159,6 +194,14 @@ json eventData(const room::RoomEvent& event, std::string& name) {
                                                       "removed from the room by the server",
                                                       "the room was dismissed"};
           return {{"reason", room::kickReasonName(e.reason)}, {"message", kMessages[static_cast<int>(e.reason)]}};
+        } else if constexpr (std::is_same_v<T, room::StreamChanged>) {
+          // TRTC v5 event names: audio has its own pair; video carries the stream type.
+          if (e.stream == "audio") {
+            name = e.available ? "remote-audio-available" : "remote-audio-unavailable";
+            return {{"userId", e.userId}};
+          }
+          name = e.available ? "remote-video-available" : "remote-video-unavailable";
+          return {{"userId", e.userId}, {"streamType", e.stream}};
         } else {
           name = "custom-message";
           return {{"userId", e.userId}, {"cmdId", e.cmdId}, {"seq", e.seq}, {"data", e.data}};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,8 +43,21 @@ struct SendCustomMessageReq {
   std::string data;  // base64 as received (validated by the service)
 };
 struct HeartbeatReq {};
+// Media negotiation (docs/protocol.md "Media").
+struct PublishReq {
+  std::string sdp;                             // the browser's offer
+  std::map<std::string, std::string> streams;  // mid -> "audio" | "main" | "sub"
+};
+struct UnpublishReq {};
+struct SubscribeReq {
+  std::vector<std::pair<std::string, std::string>> streams;  // (userId, "audio" | "main" | "sub")
+};
+struct SubscribeAnswerReq {
+  std::string sdp;
+};
 
-using RequestBody = std::variant<EnterRoomReq, ResumeReq, ExitRoomReq, SwitchRoleReq, SendCustomMessageReq, HeartbeatReq>;
+using RequestBody = std::variant<EnterRoomReq, ResumeReq, ExitRoomReq, SwitchRoleReq, SendCustomMessageReq, HeartbeatReq,
+                                 PublishReq, UnpublishReq, SubscribeReq, SubscribeAnswerReq>;
 
 struct Request {
   std::optional<int64_t> id;

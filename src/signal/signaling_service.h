@@ -54,6 +54,8 @@ class SignalingService {
   ~SignalingService();
   // Optional: told about every room and membership change (not owned; may be null).
   void setObserver(RoomObserver* observer);
+  // Optional: the media plane for publish/subscribe (not owned; may be null: requests then fail).
+  void setMedia(MediaControl* media);
 
   // Connection lifecycle. onOpen returns false when the connection must be refused (per-IP cap).
   bool onOpen(ConnId conn, std::string ip);

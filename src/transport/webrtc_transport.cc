@@ -19,7 +19,20 @@ WebRtcTransport::WebRtcTransport(uint64_t id, ice::IceLiteAgent ice, std::unique
     : id_(id), ice_(std::move(ice)), dtls_(std::move(dtls)), listener_(listener), sender_(sender) {}
 
 base::Status WebRtcTransport::setRemoteFingerprint(std::string_view algorithm, std::string_view hex, int64_t nowMs) {
-  return dtls_->setRemoteFingerprint(algorithm, hex, nowMs);
+  auto st = dtls_->setRemoteFingerprint(algorithm, hex, nowMs);
+  // A handshake that finished before the fingerprint arrived completes now.
+  startSrtpIfReady();
+  updateState();
+  return st;
+}
+
+void WebRtcTransport::startSrtpIfReady() {
+  if (srtp_ || dtls_->state() != dtls::DtlsState::kConnected || !dtls_->srtpKeys()) return;
+  const auto& k = *dtls_->srtpKeys();
+  auto role = dtls_->role();
+  auto session = srtp::SrtpSession::create(static_cast<srtp::SrtpProfile>(k.profile), k.localKey(role), k.localSalt(role),
+                                           k.remoteKey(role), k.remoteSalt(role));
+  if (session.ok()) srtp_ = std::move(*session);
 }
 
 std::optional<srtp::SrtpProfile> WebRtcTransport::srtpProfile() const {
@@ -88,13 +101,7 @@ void WebRtcTransport::onDtls(std::span<const uint8_t> datagram, const ice::Endpo
   if (dtls_->state() == dtls::DtlsState::kNew) dtls_->start(nowMs);
   dtls_->feed(datagram, nowMs);
   flushDtls();
-  if (!srtp_ && dtls_->state() == dtls::DtlsState::kConnected && dtls_->srtpKeys()) {
-    const auto& k = *dtls_->srtpKeys();
-    auto role = dtls_->role();
-    auto session = srtp::SrtpSession::create(static_cast<srtp::SrtpProfile>(k.profile), k.localKey(role),
-                                             k.localSalt(role), k.remoteKey(role), k.remoteSalt(role));
-    if (session.ok()) srtp_ = std::move(*session);
-  }
+  startSrtpIfReady();
   updateState();
 }
 

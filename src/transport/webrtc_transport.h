@@ -78,6 +78,7 @@ class WebRtcTransport {
   void onStun(std::span<const uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs);
   void onDtls(std::span<const uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs);
   void flushDtls();
+  void startSrtpIfReady();
   void updateState();
 
   uint64_t id_;

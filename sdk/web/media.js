@@ -1,0 +1,123 @@
+// Media half of the Atrium Web SDK: one publishing and one subscribing RTCPeerConnection per
+// client (the SFU is ICE-lite and DTLS-passive; BUNDLE and rtcp-mux always). Negotiations are
+// serialized so offers and answers never cross. Protocol: docs/protocol.md "Media".
+
+const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
+
+// Runs async jobs one after another.
+class Queue {
+  constructor() { this._tail = Promise.resolve(); }
+  run(job) {
+    const next = this._tail.then(job, job);
+    this._tail = next.catch(() => {});
+    return next;
+  }
+}
+
+export class Publisher {
+  /** @param {(type: string, data: object) => Promise<object>} request */
+  constructor(request) {
+    this._request = request;
+    this._pc = null;
+    this._senders = new Map();  // stream ("audio" | "main" | "sub") -> RTCRtpTransceiver
+    this._queue = new Queue();
+  }
+
+  get pc() { return this._pc; }
+
+  setTrack(stream, track) {
+    return this._queue.run(async () => {
+      if (!this._pc) this._pc = new RTCPeerConnection(PC_CONFIG);
+      let t = this._senders.get(stream);
+      if (t) {
+        await t.sender.replaceTrack(track);
+        t.direction = track ? 'sendonly' : 'inactive';
+      } else if (track) {
+        t = this._pc.addTransceiver(track, { direction: 'sendonly' });
+        this._senders.set(stream, t);
+      }
+      await this._negotiate();
+    });
+  }
+
+  async _negotiate() {
+    const offer = await this._pc.createOffer();
+    await this._pc.setLocalDescription(offer);
+    const streams = {};
+    for (const [stream, t] of this._senders) if (t.mid !== null && t.direction !== 'inactive') streams[t.mid] = stream;
+    const res = await this._request('publish', { sdp: this._pc.localDescription.sdp, streams });
+    await this._pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
+  }
+
+  close() {
+    if (this._pc) this._pc.close();
+    this._pc = null;
+    this._senders.clear();
+  }
+}
+
+// Reads a=mid / a=msid pairs of an SDP: mid -> {userId, stream} (msid = "<userId> <userId>-<stream>").
+function tracksOfOffer(sdp) {
+  const out = new Map();
+  let mid = null;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=')) mid = null;
+    else if (line.startsWith('a=mid:')) mid = line.slice(6).trim();
+    else if (line.startsWith('a=msid:') && mid !== null) {
+      const [userId, trackId] = line.slice(7).trim().split(' ');
+      out.set(mid, { userId, stream: trackId.slice(userId.length + 1) });
+    }
+  }
+  return out;
+}
+
+export class Subscriber {
+  /**
+   * @param {(type: string, data: object) => Promise<object>} request
+   * @param {(userId: string, stream: string, track: MediaStreamTrack) => void} onTrack
+   */
+  constructor(request, onTrack) {
+    this._request = request;
+    this._onTrack = onTrack;
+    this._pc = null;
+    this._wanted = new Map();  // "userId/stream" -> {userId, stream}
+    this._byMid = new Map();
+    this._queue = new Queue();
+  }
+
+  get pc() { return this._pc; }
+
+  want(userId, stream, on) {
+    const key = `${userId}/${stream}`;
+    if (on === this._wanted.has(key)) return Promise.resolve();
+    if (on) this._wanted.set(key, { userId, stream });
+    else this._wanted.delete(key);
+    return this._queue.run(() => this._negotiate());
+  }
+
+  forget(userId) {
+    for (const key of [...this._wanted.keys()]) if (key.startsWith(`${userId}/`)) this._wanted.delete(key);
+  }
+
+  async _negotiate() {
+    if (!this._pc) {
+      this._pc = new RTCPeerConnection(PC_CONFIG);
+      this._pc.ontrack = (ev) => {
+        const info = this._byMid.get(ev.transceiver.mid);
+        if (info) this._onTrack(info.userId, info.stream, ev.track);
+      };
+    }
+    const res = await this._request('subscribe', { streams: [...this._wanted.values()] });
+    this._byMid = tracksOfOffer(res.sdp);
+    await this._pc.setRemoteDescription({ type: 'offer', sdp: res.sdp });
+    const answer = await this._pc.createAnswer();
+    await this._pc.setLocalDescription(answer);
+    await this._request('subscribeAnswer', { sdp: this._pc.localDescription.sdp });
+  }
+
+  close() {
+    if (this._pc) this._pc.close();
+    this._pc = null;
+    this._wanted.clear();
+  }
+}

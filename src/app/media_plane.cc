@@ -1,0 +1,245 @@
+#include "app/media_plane.h"
+
+#include "base/log.h"
+#include "crypto/crypto.h"
+
+namespace atrium::app {
+namespace {
+
+sdp::StreamType streamTypeOf(const std::string& s) {
+  if (s == "audio") return sdp::StreamType::kAudio;
+  if (s == "sub") return sdp::StreamType::kSub;
+  return sdp::StreamType::kMain;
+}
+
+const char* streamName(sdp::StreamType t) {
+  switch (t) {
+    case sdp::StreamType::kAudio: return "audio";
+    case sdp::StreamType::kSub: return "sub";
+    default: return "main";
+  }
+}
+
+base::Error sdpError(const base::Error& e) { return base::makeError("INVALID_SDP", e.message); }
+
+uint32_t randomSsrc() {
+  auto b = crypto::randomBytes(4);
+  uint32_t v = (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+  return v < 16 ? v + 16 : v;  // keep clear of the tiny SSRCs our own feedback uses
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<MediaPlane>> MediaPlane::create(const MediaOptions& options, base::Clock& clock) {
+  auto dtls = crypto::DtlsContext::create("atrium");
+  if (!dtls.ok()) return dtls.error();
+  std::vector<std::unique_ptr<MediaWorker>> workers;
+  for (uint32_t i = 0; i < std::max(1u, options.workers); ++i) {
+    uint16_t port = options.basePort ? static_cast<uint16_t>(options.basePort + i) : 0;
+    auto w = MediaWorker::create(options.bindAddress, port, clock);
+    if (!w.ok()) return w.error();
+    (*w)->start();
+    workers.push_back(std::move(*w));
+  }
+  return std::make_unique<MediaPlane>(options, clock, std::move(*dtls), std::move(workers));
+}
+
+MediaPlane::MediaPlane(MediaOptions options, base::Clock& clock, std::unique_ptr<crypto::DtlsContext> dtls,
+                       std::vector<std::unique_ptr<MediaWorker>> workers)
+    : options_(std::move(options)), clock_(clock), dtls_(std::move(dtls)), workers_(std::move(workers)) {}
+
+MediaPlane::~MediaPlane() { stop(); }
+
+void MediaPlane::stop() {
+  for (auto& w : workers_) w->stop();
+}
+
+std::vector<uint16_t> MediaPlane::ports() const {
+  std::vector<uint16_t> out;
+  for (const auto& w : workers_) out.push_back(w->port());
+  return out;
+}
+
+MediaPlane::Connection& MediaPlane::ensureConnection(Peer& peer, std::optional<Connection>& slot) {
+  if (slot) return *slot;
+  ice::IceLiteAgent agent;
+  Connection c{nextTransportId_++, agent.localCredentials(), 1};
+  auto dtls = dtls::DtlsTransport::create(*dtls_);
+  MediaWorker& w = workerOf(peer);
+  auto t = std::make_shared<std::unique_ptr<transport::WebRtcTransport>>(
+      std::make_unique<transport::WebRtcTransport>(c.transportId, std::move(agent), std::move(*dtls), w.listener(), w.sender()));
+  w.post([t](MediaWorker& worker) { worker.addTransport(std::move(*t)); });
+  slot = c;
+  return *slot;
+}
+
+sdp::LocalParams MediaPlane::localParams(const Peer& peer, Connection& c) {
+  sdp::LocalParams local;
+  local.iceUfrag = c.ice.ufrag;
+  local.icePwd = c.ice.pwd;
+  local.fingerprints = {{"sha-256", dtls_->fingerprintSha256()}};
+  sdp::Candidate cand;
+  cand.foundation = "1";
+  cand.component = 1;
+  cand.transport = "udp";
+  cand.priority = 2130706431;
+  cand.address = options_.announcedAddress;
+  cand.port = workers_[peer.worker % workers_.size()]->port();
+  cand.type = "host";
+  local.candidates = {cand};
+  local.sessionId = std::to_string(c.transportId);
+  local.sessionVersion = ++c.sdpVersion;
+  return local;
+}
+
+MediaPlane::Peer* MediaPlane::findPublisher(const base::RoomKey& room, const std::string& userId) {
+  for (auto& [id, p] : peers_)
+    if (p.room == room && p.userId == userId) return &p;
+  return nullptr;
+}
+
+base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessionRef& ref, const std::string& offerSdp,
+                                                        const std::map<std::string, std::string>& streamsByMid) {
+  auto offer = sdp::SessionDescription::parse(offerSdp);
+  if (!offer.ok()) return sdpError(offer.error());
+  Peer& peer = peers_[ref.session];
+  peer.worker = ref.worker;
+  peer.room = ref.room;
+  peer.userId = ref.userId;
+  bool fresh = !peer.pub;
+  Connection& c = ensureConnection(peer, peer.pub);
+  auto answer = sdp::answerPublishOffer(*offer, localParams(peer, c));
+  if (!answer.ok()) return sdpError(answer.error());
+  std::map<std::string, sdp::StreamType, std::less<>> byMid;
+  for (const auto& [mid, stream] : streamsByMid) byMid[mid] = streamTypeOf(stream);
+  if (auto st = sdp::applyStreamTypes(answer->params, byMid); !st.ok()) return sdpError(st.error());
+
+  const auto& remote = answer->params.remote;
+  std::string fpAlg, fpValue;
+  for (const auto& fp : remote.fingerprints)
+    if (fpAlg.empty() || fp.algorithm == "sha-256") fpAlg = fp.algorithm, fpValue = fp.value;
+  uint64_t transportId = c.transportId;
+  MediaWorker& w = workerOf(peer);
+  if (fresh)
+    w.post([transportId, ufrag = remote.iceUfrag, pwd = remote.icePwd, fpAlg, fpValue, now = clock_.steadyMs()](MediaWorker& worker) {
+      if (auto* t = worker.transport(transportId)) {
+        (void)t->setRemoteIce(ufrag, pwd);
+        (void)t->setRemoteFingerprint(fpAlg, fpValue, now);
+      }
+    });
+
+  // Tracks: one per live section with a known SSRC (the lowest simulcast layer for now).
+  std::map<std::string, Publication> next;
+  signal::PublishResult result;
+  for (const auto& s : answer->params.sections) {
+    if (s.rejected || !s.active || s.ssrcs.empty() || s.codecs.empty()) continue;
+    std::string stream = streamName(s.streamType);
+    auto old = peer.published.find(stream);
+    Publication p{old != peer.published.end() && old->second.section.ssrcs == s.ssrcs ? old->second.track : nextTrackId_++, s};
+    if (old == peer.published.end() || old->second.track != p.track) {
+      sfu::TrackSpec spec{s.ssrcs.front().ssrc, s.codecs.front().clockRate, s.kind == sdp::MediaKind::kVideo,
+                          rtp::codecKindFromName(s.codecs.front().name)};
+      w.post([id = p.track, transportId, spec](MediaWorker& worker) { worker.router().addTrack(id, transportId, spec); });
+    }
+    next[stream] = p;
+    result.activeStreams.push_back(stream);
+  }
+  for (const auto& [stream, p] : peer.published)
+    if (!next.count(stream) || next[stream].track != p.track)
+      w.post([id = p.track](MediaWorker& worker) { worker.router().removeTrack(id); });
+  peer.published = std::move(next);
+  result.answerSdp = answer->answer.serialize();
+  return result;
+}
+
+void MediaPlane::dropPublications(Peer& peer) {
+  MediaWorker& w = workerOf(peer);
+  for (const auto& [stream, p] : peer.published)
+    w.post([id = p.track](MediaWorker& worker) { worker.router().removeTrack(id); });
+  peer.published.clear();
+}
+
+void MediaPlane::unpublish(const signal::MediaSessionRef& ref) {
+  auto it = peers_.find(ref.session);
+  if (it != peers_.end()) dropPublications(it->second);
+}
+
+base::Result<std::string> MediaPlane::subscribe(const signal::MediaSessionRef& ref,
+                                                const std::vector<std::pair<std::string, std::string>>& streams) {
+  Peer& peer = peers_[ref.session];
+  peer.worker = ref.worker;
+  peer.room = ref.room;
+  peer.userId = ref.userId;
+  Connection& c = ensureConnection(peer, peer.sub);
+  MediaWorker& w = workerOf(peer);
+  sdp::SubscribeSpec spec;
+  std::map<std::pair<std::string, std::string>, Subscription> next;
+  for (const auto& key : streams) {
+    Peer* publisher = findPublisher(peer.room, key.first);
+    auto pub = publisher ? publisher->published.find(key.second) : decltype(publisher->published.end()){};
+    if (!publisher || pub == publisher->published.end())
+      return base::makeError("STREAM_NOT_FOUND", "that stream is not published now");
+    auto old = peer.subscribed.find(key);
+    Subscription sub = old != peer.subscribed.end() && old->second.track == pub->second.track
+                           ? old->second
+                           : Subscription{pub->second.track, "t" + std::to_string(nextMid_++), randomSsrc()};
+    sdp::SubscribeTrack t;
+    t.mid = sub.mid;
+    t.kind = pub->second.section.kind;
+    t.msid = {key.first, key.first + "-" + key.second};
+    t.cname = key.first;
+    t.ssrc = sub.outSsrc;
+    t.codecs = pub->second.section.codecs;
+    spec.tracks.push_back(std::move(t));
+    next[key] = sub;
+  }
+  spec.previousOffer = peer.lastOffer ? &*peer.lastOffer : nullptr;
+  auto offer = sdp::buildSubscribeOffer(spec, localParams(peer, c));
+  if (!offer.ok()) return sdpError(offer.error());
+  uint64_t subscriber = c.transportId;
+  for (const auto& [key, sub] : peer.subscribed)
+    if (!next.count(key) || next[key].track != sub.track)
+      w.post([track = sub.track, subscriber](MediaWorker& worker) { worker.router().removeDownTrack(track, subscriber); });
+  for (const auto& [key, sub] : next)
+    if (!peer.subscribed.count(key) || peer.subscribed[key].track != sub.track)
+      w.post([track = sub.track, subscriber, ssrc = sub.outSsrc, now = clock_.steadyMs()](MediaWorker& worker) {
+        worker.router().addDownTrack(track, subscriber, ssrc, now);
+      });
+  peer.subscribed = std::move(next);
+  peer.lastOffer = *offer;
+  return offer->serialize();
+}
+
+base::Status MediaPlane::subscribeAnswer(const signal::MediaSessionRef& ref, const std::string& answerSdp) {
+  auto it = peers_.find(ref.session);
+  if (it == peers_.end() || !it->second.lastOffer || !it->second.sub)
+    return base::makeError("INVALID_STATE", "no subscription offer is waiting for an answer");
+  auto answer = sdp::SessionDescription::parse(answerSdp);
+  if (!answer.ok()) return sdpError(answer.error());
+  auto params = sdp::applySubscribeAnswer(*it->second.lastOffer, *answer);
+  if (!params.ok()) return sdpError(params.error());
+  std::string fpAlg, fpValue;
+  for (const auto& fp : params->remote.fingerprints)
+    if (fpAlg.empty() || fp.algorithm == "sha-256") fpAlg = fp.algorithm, fpValue = fp.value;
+  workerOf(it->second).post([id = it->second.sub->transportId, ufrag = params->remote.iceUfrag, pwd = params->remote.icePwd,
+                             fpAlg, fpValue, now = clock_.steadyMs()](MediaWorker& worker) {
+    if (auto* t = worker.transport(id)) {
+      (void)t->setRemoteIce(ufrag, pwd);
+      (void)t->setRemoteFingerprint(fpAlg, fpValue, now);
+    }
+  });
+  return base::Ok{};
+}
+
+void MediaPlane::sessionEnded(const signal::MediaSessionRef& ref) {
+  auto it = peers_.find(ref.session);
+  if (it == peers_.end()) return;
+  Peer& peer = it->second;
+  dropPublications(peer);
+  MediaWorker& w = workerOf(peer);
+  for (auto* c : {&peer.pub, &peer.sub})
+    if (*c) w.post([id = (*c)->transportId](MediaWorker& worker) { worker.removeTransport(id); });
+  peers_.erase(it);
+}
+
+}  // namespace atrium::app

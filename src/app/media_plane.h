@@ -1,0 +1,86 @@
+// MediaPlane: the control-plane half of the SFU. It answers publishers' SDP offers, builds the
+// SFU's offers for subscribers, creates each peer connection's transport on the room's media
+// worker and tells the worker's router what to forward. Runs on the control thread; the workers
+// are reached only through MediaWorker::post.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/media_worker.h"
+#include "crypto/dtls_context.h"
+#include "sdp/negotiation.h"
+#include "signal/ports.h"
+
+namespace atrium::app {
+
+struct MediaOptions {
+  std::string bindAddress = "0.0.0.0";
+  std::string announcedAddress = "127.0.0.1";  // the address put in SDP candidates
+  uint16_t basePort = 0;                       // worker i binds basePort + i (0: any free port)
+  uint32_t workers = 1;
+};
+
+class MediaPlane final : public signal::MediaControl {
+ public:
+  static base::Result<std::unique_ptr<MediaPlane>> create(const MediaOptions& options, base::Clock& clock);
+  MediaPlane(MediaOptions options, base::Clock& clock, std::unique_ptr<crypto::DtlsContext> dtls,
+             std::vector<std::unique_ptr<MediaWorker>> workers);
+  ~MediaPlane() override;
+  void stop();
+  std::vector<uint16_t> ports() const;
+
+  base::Result<signal::PublishResult> publish(const signal::MediaSessionRef& ref, const std::string& offerSdp,
+                                              const std::map<std::string, std::string>& streamsByMid) override;
+  void unpublish(const signal::MediaSessionRef& ref) override;
+  base::Result<std::string> subscribe(const signal::MediaSessionRef& ref,
+                                      const std::vector<std::pair<std::string, std::string>>& streams) override;
+  base::Status subscribeAnswer(const signal::MediaSessionRef& ref, const std::string& answerSdp) override;
+  void sessionEnded(const signal::MediaSessionRef& ref) override;
+
+ private:
+  struct Connection {  // one browser peer connection
+    uint64_t transportId = 0;
+    ice::IceCredentials ice;
+    uint64_t sdpVersion = 1;
+  };
+  struct Publication {
+    sfu::TrackId track = 0;
+    sdp::PublishSection section;
+  };
+  struct Subscription {
+    sfu::TrackId track = 0;
+    std::string mid;
+    uint32_t outSsrc = 0;
+  };
+  struct Peer {
+    uint32_t worker = 0;
+    base::RoomKey room;
+    std::string userId;
+    std::optional<Connection> pub;
+    std::optional<Connection> sub;
+    std::map<std::string, Publication> published;  // by stream ("audio", "main", "sub")
+    std::map<std::pair<std::string, std::string>, Subscription> subscribed;  // by (userId, stream)
+    std::optional<sdp::SessionDescription> lastOffer;
+  };
+
+  MediaWorker& workerOf(const Peer& p) { return *workers_[p.worker % workers_.size()]; }
+  Connection& ensureConnection(Peer& peer, std::optional<Connection>& slot);
+  sdp::LocalParams localParams(const Peer& peer, Connection& c);
+  Peer* findPublisher(const base::RoomKey& room, const std::string& userId);
+  void dropPublications(Peer& peer);
+
+  MediaOptions options_;
+  base::Clock& clock_;
+  std::unique_ptr<crypto::DtlsContext> dtls_;
+  std::vector<std::unique_ptr<MediaWorker>> workers_;
+  std::map<room::SessionId, Peer> peers_;
+  uint64_t nextTransportId_ = 1;
+  sfu::TrackId nextTrackId_ = 1;
+  uint64_t nextMid_ = 1;
+};
+
+}  // namespace atrium::app

@@ -1,0 +1,57 @@
+// MediaWorker: one media thread — its own event loop, one UDP port (MediaPort), the transports
+// of the rooms pinned to it and the SFU router that forwards between them. The control plane
+// talks to it only by post(); everything else runs on the worker's thread (no locks).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include "net/event_loop.h"
+#include "sfu/router.h"
+#include "transport/media_port.h"
+#include "transport/webrtc_transport.h"
+
+namespace atrium::app {
+
+class MediaWorker final : public transport::TransportListener, public sfu::PeerOutput {
+ public:
+  static base::Result<std::unique_ptr<MediaWorker>> create(const std::string& bindAddress, uint16_t port,
+                                                           base::Clock& clock);
+  MediaWorker(net::UdpSocket socket, base::Clock& clock);
+  ~MediaWorker() override;
+
+  void start();
+  void stop();
+  uint16_t port() const { return port_.port(); }
+  // Runs fn on the worker thread.
+  void post(std::function<void(MediaWorker&)> fn);
+  // Transports are built on the control thread with these as listener and sender.
+  transport::TransportListener& listener() { return *this; }
+  transport::DatagramSender& sender() { return port_; }
+
+  // Worker thread only.
+  void addTransport(std::unique_ptr<transport::WebRtcTransport> t);
+  void removeTransport(uint64_t id);
+  transport::WebRtcTransport* transport(uint64_t id);
+  sfu::Router& router() { return router_; }
+
+ private:
+  // TransportListener.
+  void onRtp(transport::WebRtcTransport& t, std::span<uint8_t> packet, int64_t nowMs) override;
+  void onRtcp(transport::WebRtcTransport& t, std::span<uint8_t> packet, int64_t nowMs) override;
+  void onStateChanged(transport::WebRtcTransport& t) override;
+  // PeerOutput.
+  bool sendRtp(sfu::PeerId peer, std::span<uint8_t> buffer, size_t len) override;
+  bool sendRtcp(sfu::PeerId peer, std::span<uint8_t> buffer, size_t len) override;
+
+  base::Clock& clock_;
+  net::EventLoop loop_;
+  transport::MediaPort port_;
+  sfu::Router router_{*this};
+  std::unordered_map<uint64_t, std::unique_ptr<transport::WebRtcTransport>> transports_;
+  std::thread thread_;
+};
+
+}  // namespace atrium::app

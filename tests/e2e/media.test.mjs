@@ -1,0 +1,114 @@
+// Media end to end: two browsers publish camera and microphone through atriumd's SFU and each
+// decodes the other's video and hears the other's audio; a third joins late and gets a keyframe.
+// Run inside a network namespace with only `lo` (ctest -L e2e does that).
+import { describe, test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import { startServer, newRoomId } from '../integration/lib/harness.mjs';
+import { closeAllBrowsers, browserAvailable, evaluate, waitInPage, CHROMIUM } from './lib/browser.mjs';
+import { sdkPage, sdkEnter, sdkWaitEvent } from './lib/sdk-page.mjs';
+
+const ifaces = Object.keys(os.networkInterfaces());
+const skip = !browserAvailable() ? `${CHROMIUM} is not installed`
+  : ifaces.some((i) => i !== 'lo') ? 'not in an isolated network namespace; run through e2e/run-in-netns.sh' : false;
+const T = { timeout: 90000 };
+
+let server;
+
+// Publishes camera + microphone and shows remote video of `remote` in a container.
+async function publishBoth(p) {
+  await evaluate(p.page, async () => {
+    const view = document.createElement('div');
+    view.id = 'local';
+    document.body.appendChild(view);
+    await window.__client.startLocalAudio();
+    await window.__client.startLocalVideo({ view: 'local', option: { profile: '360p' } });
+  }, undefined, { what: 'start local audio and video', timeoutMs: 20000 });
+}
+
+async function watch(p, userId) {
+  await evaluate(p.page, async (userId) => {
+    const view = document.createElement('div');
+    view.id = 'remote-' + userId;
+    document.body.appendChild(view);
+    window.__watchStart = performance.now();
+    await window.__client.startRemoteVideo({ userId, streamType: 'main', view: view.id });
+  }, userId, { what: `startRemoteVideo ${userId}`, timeoutMs: 20000 });
+}
+
+// Inbound video stats of the subscriber connection: framesDecoded, frameWidth, nackCount.
+const inboundVideo = (p) => evaluate(p.page, async () => {
+  const pc = window.__client.getPeerConnections().subscriber;
+  if (!pc) return null;
+  const stats = await pc.getStats();
+  for (const s of stats.values()) if (s.type === 'inbound-rtp' && s.kind === 'video') return { framesDecoded: s.framesDecoded ?? 0, frameWidth: s.frameWidth ?? 0, nackCount: s.nackCount ?? 0 };
+  return null;
+}, undefined, { what: 'inbound video stats' });
+
+const audioEnergy = (p) => evaluate(p.page, async () => {
+  const pc = window.__client.getPeerConnections().subscriber;
+  if (!pc) return 0;
+  for (const s of (await pc.getStats()).values()) if (s.type === 'inbound-rtp' && s.kind === 'audio') return s.totalAudioEnergy ?? 0;
+  return 0;
+}, undefined, { what: 'inbound audio energy' });
+
+async function waitDecoding(p, minFrames, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = null;
+  while (Date.now() < deadline) {
+    last = await inboundVideo(p);
+    if (last && last.framesDecoded >= minFrames) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`video not decoding within ${timeoutMs} ms: ${JSON.stringify(last)}`);
+}
+
+describe('media through the SFU in Chromium', { skip }, () => {
+  before(async () => { server = await startServer({ 'media.workers': 1 }); });
+  after(async () => {
+    await closeAllBrowsers();
+    await server?.stop();
+    setTimeout(() => process.exit(), 3000).unref();
+  });
+  afterEach(() => closeAllBrowsers());
+
+  test('two users publish audio+video and each decodes the other; a late third decodes quickly', T, async (t) => {
+    const roomId = newRoomId();
+    const a = await sdkPage('alice', { srv: server });
+    const b = await sdkPage('bob', { srv: server });
+    await sdkEnter(a, 'alice', roomId);
+    await sdkEnter(b, 'bob', roomId);
+    await publishBoth(a);
+    await publishBoth(b);
+    await sdkWaitEvent(a, 'remote-video-available', '(d) => d.userId === "bob"', 10000);
+    await sdkWaitEvent(b, 'remote-video-available', '(d) => d.userId === "alice"', 10000);
+    await watch(a, 'bob');
+    await watch(b, 'alice');
+    const va = await waitDecoding(a, 30, 20000);
+    const vb = await waitDecoding(b, 30, 20000);
+    t.diagnostic(`alice decodes bob: ${JSON.stringify(va)}; bob decodes alice: ${JSON.stringify(vb)}`);
+    // Frames keep coming.
+    const later = await waitDecoding(a, va.framesDecoded + 20, 10000);
+    assert.ok(later.framesDecoded > va.framesDecoded);
+    // Audio energy arrives through the <audio> element the SDK plays.
+    const deadline = Date.now() + 10000;
+    let energy = 0;
+    while (Date.now() < deadline && energy <= 0) {
+      energy = await audioEnergy(a);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(energy > 0, 'alice hears bob');
+
+    // A late third user: join-to-first-frame, thanks to the keyframe request on subscribe.
+    const c = await sdkPage('carol', { srv: server });
+    const t0 = Date.now();
+    await sdkEnter(c, 'carol', roomId);
+    await sdkWaitEvent(c, 'remote-video-available', '(d) => d.userId === "alice"', 10000);
+    const subscribeAt = Date.now();
+    await watch(c, 'alice');
+    await waitDecoding(c, 1, 10000);
+    const firstFrameMs = Date.now() - subscribeAt;
+    t.diagnostic(`carol: enterRoom -> first decoded frame ${Date.now() - t0} ms; subscribe -> first frame ${firstFrameMs} ms`);
+    assert.ok(firstFrameMs < 3000, `first frame after subscribing took ${firstFrameMs} ms`);
+  });
+});
