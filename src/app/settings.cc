@@ -25,7 +25,7 @@ const std::vector<SettingDef>& settingDefs() {
       {"signal.address", "0.0.0.0", "listen address of the signaling WebSocket (wss) and demo page"},
       {"signal.port", "4443", "listen port; 0 picks a free port (see server.ready_file)"},
       {"signal.allow_plaintext", "false", "serve ws:// without TLS; only accepted with a loopback address"},
-      {"signal.max_message_bytes", "16384", "largest accepted text frame; 4x this closes the socket"},
+      {"signal.max_message_bytes", "65536", "largest accepted text frame (SDP offers are the largest); 4x this closes the socket"},
       {"signal.messages_per_second", "50", "request rate per connection"},
       {"signal.message_burst", "100", "request burst per connection"},
       {"signal.auth_timeout_ms", "10000", "close connections that are not in a room for this long"},

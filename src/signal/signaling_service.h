@@ -20,7 +20,7 @@
 namespace atrium::signal {
 
 struct SignalingLimits {
-  size_t maxMessageBytes = 16384;
+  size_t maxMessageBytes = 65536;
   double messagesPerSecond = 50;
   double messageBurst = 100;
   int64_t authTimeoutMs = 10000;
