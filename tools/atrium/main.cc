@@ -1,5 +1,6 @@
-// atrium: the operator CLI (apps, API keys, audit log, tickets, entry log). It shares atriumd's
-// settings, so `atrium --server.data_dir=DIR ...` works on the daemon's database while it runs.
+// atrium: the operator CLI (apps, API keys, audit log, tickets, entry log, SLA reports). It
+// shares atriumd's settings, so `atrium --server.data_dir=DIR ...` works on the daemon's database
+// while it runs.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -9,10 +10,12 @@
 #include "tools/atrium/cmd_app.h"
 #include "tools/atrium/cmd_audit.h"
 #include "tools/atrium/cmd_entries.h"
+#include "tools/atrium/cmd_sla.h"
 #include "tools/atrium/cmd_ticket.h"
 
 int main(int argc, char** argv) {
-  CLI::App cli{"atrium: operator CLI for Atrium (applications, API keys, audit log, UserSig/PrivateMapKey, entry log)"};
+  CLI::App cli{"atrium: operator CLI for Atrium (applications, API keys, audit log, UserSig/PrivateMapKey, entry log, "
+               "SLA reports)"};
   cli.require_subcommand(1);
   atrium::app::FlagValues flags;
   atrium::app::addSettingFlags(cli, flags);
@@ -26,6 +29,7 @@ int main(int argc, char** argv) {
   atrium::cli::addCallbacksCommand(cli, openStore);
   atrium::cli::addApiKeyCommands(cli, openStore);
   atrium::cli::addAuditCommands(cli, openStore);
+  atrium::cli::addSlaCommands(cli, openStore);
   addTicketCommands(cli);
   CLI11_PARSE(cli, argc, argv);
   return 0;
