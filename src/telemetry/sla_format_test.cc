@@ -4,16 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include "telemetry/sla_test_util.h"
+
 namespace atrium::telemetry {
 namespace {
 
-constexpr uint32_t kApp = 1'400'000'001;
-
-int64_t at(std::string_view utc) {
-  auto t = parseUtcTime(utc);
-  EXPECT_TRUE(t.ok()) << utc;
-  return t.ok() ? *t : 0;
-}
+using testing::at;
+using testing::kApp;
 
 size_t count(const std::string& text, std::string_view needle) {
   size_t n = 0;

@@ -7,18 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include "telemetry/sla_test_util.h"
+
 #include "base/clock.h"
 
 namespace atrium::telemetry {
 namespace {
 
-constexpr uint32_t kApp = 1'400'000'001;
-
-int64_t at(std::string_view utc) {
-  auto t = parseUtcTime(utc);
-  EXPECT_TRUE(t.ok()) << utc;
-  return t.ok() ? *t : 0;
-}
+using testing::at;
+using testing::kApp;
 
 store::EntryEvent event(int64_t timeMs, const char* cause, uint32_t app = kApp) {
   const bool ok = std::string_view(cause) == "none";

@@ -2,14 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "telemetry/sla_test_util.h"
+
 namespace atrium::telemetry {
 namespace {
 
-int64_t at(std::string_view utc) {
-  auto t = parseUtcTime(utc);
-  EXPECT_TRUE(t.ok()) << utc;
-  return t.ok() ? *t : 0;
-}
+using testing::at;
 
 UnitStats unit(uint64_t successes, uint64_t serviceFailures, uint64_t clientFailures = 0) {
   return UnitStats{0, successes, serviceFailures, clientFailures, false};

@@ -2,16 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "telemetry/sla_test_util.h"
+
 namespace atrium::telemetry {
 namespace {
 
-constexpr uint32_t kApp = 1'400'000'001;
-
-int64_t at(std::string_view utc) {
-  auto t = parseUtcTime(utc);
-  EXPECT_TRUE(t.ok()) << utc;
-  return t.ok() ? *t : 0;
-}
+using testing::at;
+using testing::kApp;
 
 // March 2019: Monday 4, Tuesday 5, Wednesday 6, Thursday 7, Friday 8, Saturday 9, Sunday 10,
 // Monday 11, Tuesday 12, Wednesday 13.
