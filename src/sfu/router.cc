@@ -17,7 +17,11 @@ uint64_t downKey(PeerId subscriber, uint32_t outSsrc) { return (subscriber << 32
 }  // namespace
 
 void Router::addTrack(TrackId id, PeerId publisher, const TrackSpec& spec) {
-  auto track = std::make_unique<Track>(Track{id, publisher, spec, stream::KeyframeRequestThrottle(), {}});
+  stream::RetransmissionBufferOptions history;
+  history.capacity = spec.video ? 1024 : 128;
+  history.minResendIntervalMs = 0;  // several subscribers may ask for the same packet
+  auto track = std::make_unique<Track>(
+      Track{id, publisher, spec, stream::KeyframeRequestThrottle(), stream::RetransmissionBuffer(history), {}});
   bySsrc_[spec.ssrc] = track.get();
   tracks_[id] = std::move(track);
 }
@@ -40,10 +44,7 @@ void Router::addDownTrack(TrackId trackId, PeerId subscriber, uint32_t outSsrc, 
   options.video = track.spec.video;
   options.initialSeq = static_cast<uint16_t>(outSsrc * 2654435761u >> 16);
   options.initialTimestamp = outSsrc * 40503u;
-  stream::RetransmissionBufferOptions history;
-  history.capacity = track.spec.video ? 512 : 64;
-  auto down = std::make_unique<DownTrack>(DownTrack{&track, subscriber, stream::RtpRewriter(options),
-                                                    stream::RetransmissionBuffer(history)});
+  auto down = std::make_unique<DownTrack>(DownTrack{&track, subscriber, stream::RtpRewriter(options)});
   byOutSsrc_[downKey(subscriber, outSsrc)] = down.get();
   track.downTracks.push_back(std::move(down));
   if (track.spec.video) requestKeyframe(track, nowMs);  // a new viewer needs a keyframe to start
@@ -87,6 +88,15 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
   in.keyframe = track.spec.video && rtp::isKeyframe(track.spec.codec, parsed->payload());
   in.arrivalMs = nowMs;
   if (in.keyframe) track.keyframes.onKeyframe(nowMs);
+  // Header extensions are left out: their ids were negotiated with the publisher, not with the
+  // subscribers (a publisher's MID would even misroute the packet in a subscriber).
+  size_t fixed = rtp::RtpPacket::kFixedHeaderSize + 4u * parsed->csrcCount();
+  size_t rest = packet.size() - parsed->headerSize();
+  std::memcpy(stripped_.data(), packet.data(), fixed);
+  stripped_[0] &= static_cast<uint8_t>(~0x10);
+  std::memcpy(stripped_.data() + fixed, packet.data() + parsed->headerSize(), rest);
+  std::span<const uint8_t> original(stripped_.data(), fixed + rest);
+  track.history.store(in.seq, original, nowMs);
   for (auto& down : track.downTracks) {
     auto decision = down->rewriter.rewrite(in);
     if (!decision.forwarded()) {
@@ -94,23 +104,20 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
       if (down->rewriter.needsKeyframe()) requestKeyframe(track, nowMs);
       continue;
     }
-    // The one copy SRTP needs: each subscriber gets its own header and encryption. Header
-    // extensions are left out: their ids were negotiated with the publisher, not with this
-    // subscriber (a publisher's MID would even misroute the packet in the subscriber).
-    size_t fixed = rtp::RtpPacket::kFixedHeaderSize + 4u * parsed->csrcCount();
-    size_t rest = packet.size() - parsed->headerSize();
-    std::memcpy(scratch_.data(), packet.data(), fixed);
-    scratch_[0] &= static_cast<uint8_t>(~0x10);
-    std::memcpy(scratch_.data() + fixed, packet.data() + parsed->headerSize(), rest);
-    size_t outLen = fixed + rest;
-    auto copy = rtp::RtpPacket::parse(std::span(scratch_).first(outLen));
-    if (!copy) continue;
-    copy->setSsrc(decision.ssrc);
-    copy->setSequenceNumber(decision.seq);
-    copy->setTimestamp(decision.timestamp);
-    down->history.store(decision.seq, copy->data(), nowMs);
-    if (out_.sendRtp(down->subscriber, scratch_, outLen)) ++stats_.forwarded;
+    // The one copy SRTP needs: each subscriber gets its own header and encryption.
+    size_t len = rewriteInto(original, decision.ssrc, decision.seq, decision.timestamp);
+    if (len && out_.sendRtp(down->subscriber, scratch_, len)) ++stats_.forwarded;
   }
+}
+
+size_t Router::rewriteInto(std::span<const uint8_t> source, uint32_t ssrc, uint16_t seq, uint32_t timestamp) {
+  std::memcpy(scratch_.data(), source.data(), source.size());
+  auto copy = rtp::RtpPacket::parse(std::span(scratch_).first(source.size()));
+  if (!copy) return 0;
+  copy->setSsrc(ssrc);
+  copy->setSequenceNumber(seq);
+  copy->setTimestamp(timestamp);
+  return source.size();
 }
 
 void Router::onRtcp(PeerId from, std::span<const uint8_t> packet, int64_t nowMs) {
@@ -129,11 +136,16 @@ void Router::onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, 
       auto d = byOutSsrc_.find(downKey(from, nack->mediaSsrc()));
       if (d == byOutSsrc_.end()) continue;
       ++stats_.nacksReceived;
-      nack->forEachLost([&](uint16_t seq) {
-        auto r = d->second->history.fetchForResend(seq, nowMs);
-        if (r.status != stream::ResendStatus::kOk) return;
-        std::memcpy(scratch_.data(), r.packet.data(), r.packet.size());
-        if (out_.sendRtp(from, scratch_, r.packet.size())) ++stats_.retransmitted;
+      DownTrack& down = *d->second;
+      nack->forEachLost([&](uint16_t outSeq) {
+        auto ref = down.rewriter.toIncomingSeq(outSeq);
+        if (!ref) return;
+        auto original = down.track->history.find(ref->seq, nowMs);
+        if (original.size() < rtp::RtpPacket::kFixedHeaderSize) return;
+        uint32_t incomingTs = (uint32_t{original[4]} << 24) | (uint32_t{original[5]} << 16) |
+                              (uint32_t{original[6]} << 8) | original[7];
+        size_t len = rewriteInto(original, down.rewriter.ssrc(), outSeq, ref->outgoingTimestamp(incomingTs));
+        if (len && out_.sendRtp(from, scratch_, len)) ++stats_.retransmitted;
       });
     } else if (h.packetType() == rtp::kRtcpPsfb && (h.fmt() == 1 || h.fmt() == 4)) {
       uint32_t mediaSsrc = 0;

@@ -1,7 +1,10 @@
 // Router: the forwarding core of one media worker. Publishers' tracks (by SSRC) fan out to
 // down-tracks (one per subscriber and track) with their own SSRC, sequence and timestamp space
-// (stream::RtpRewriter), a retransmission buffer answering the subscriber's NACKs, and keyframe
-// requests sent upstream at most once per interval however many subscribers ask.
+// (stream::RtpRewriter). Each track keeps ONE retransmission buffer of the packets as received
+// (not one per subscriber: 1000 subscribers would otherwise hold 1000 copies); a subscriber's
+// NACK is translated back to the publisher's sequence number through its rewriter and the
+// packet rewritten again for that subscriber. Keyframe requests go upstream at most once per
+// interval however many subscribers ask.
 //
 // The router knows peers only by id and sends through PeerOutput, so it never includes the
 // transport (the app wires WebRtcTransport to it). Single-threaded: the worker's loop calls it.
@@ -81,25 +84,28 @@ class Router {
     Track* track;
     PeerId subscriber;
     stream::RtpRewriter rewriter;
-    stream::RetransmissionBuffer history;
   };
   struct Track {
     TrackId id;
     PeerId publisher;
     TrackSpec spec;
     stream::KeyframeRequestThrottle keyframes;
+    stream::RetransmissionBuffer history;  // packets as received, extensions stripped
     std::vector<std::unique_ptr<DownTrack>> downTracks;
   };
 
   void requestKeyframe(Track& track, int64_t nowMs);
   void sendKeyframeRequest(Track& track);
   void onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, int64_t nowMs);
+  // Copies `source` into scratch_ with this down-track's header; returns the length or 0.
+  size_t rewriteInto(std::span<const uint8_t> source, uint32_t ssrc, uint16_t seq, uint32_t timestamp);
 
   PeerOutput& out_;
   std::unordered_map<TrackId, std::unique_ptr<Track>> tracks_;
   std::unordered_map<uint32_t, Track*> bySsrc_;                 // publisher SSRC -> track
   std::unordered_map<uint64_t, DownTrack*> byOutSsrc_;          // (subscriber, out SSRC) -> down-track
-  std::array<uint8_t, kScratchBytes> scratch_{};
+  std::array<uint8_t, kScratchBytes> stripped_{};  // the incoming packet without extensions
+  std::array<uint8_t, kScratchBytes> scratch_{};   // one subscriber's copy, encrypted in place
   RouterStats stats_;
 };
 

@@ -112,6 +112,25 @@ TEST_F(RouterTest, NackIsAnsweredFromTheSubscribersHistory) {
   EXPECT_EQ(out.rtpTo(kSubA).size(), 3u);
 }
 
+TEST_F(RouterTest, TwoSubscribersNackTheSamePacketFromOneSharedHistory) {
+  router.addDownTrack(10, kSubB, 0x52, 0);
+  publish(1, true, 0);
+  publish(2, false, 0);
+  for (auto [peer, ssrc] : {std::pair{kSubA, 0x51u}, std::pair{kSubB, 0x52u}}) {
+    auto sent = out.rtpTo(peer);
+    ASSERT_EQ(sent.size(), 2u);
+    uint16_t lost = rtp::RtpPacket::parse(sent[1].bytes)->sequenceNumber();
+    std::array<uint8_t, 64> nack{};
+    uint16_t seqs[] = {lost};
+    size_t n = rtp::RtcpNack::build(nack, 0x99, ssrc, seqs);
+    router.onRtcp(peer, std::span(nack).first(n), 20);
+    auto after = out.rtpTo(peer);
+    ASSERT_EQ(after.size(), 3u);
+    EXPECT_EQ(after[2].bytes, sent[1].bytes) << "rebuilt for this subscriber exactly as first sent";
+  }
+  EXPECT_EQ(router.stats().retransmitted, 2u);
+}
+
 TEST_F(RouterTest, KeyframeRequestsAreThrottledUpstream) {
   std::array<uint8_t, 32> pli{};
   size_t n = rtp::RtcpPli::build(pli, 0x99, 0x51);
