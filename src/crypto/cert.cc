@@ -1,5 +1,7 @@
 #include "crypto/cert.h"
 
+#include "crypto/openssl_ptr.h"
+
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -12,15 +14,10 @@
 namespace atrium::crypto {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const { Free(p); }
-};
-using PKey = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using Cert = std::unique_ptr<X509, Deleter<X509_free>>;
-using Bio = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using Ext = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
+using ossl::Bio;
+using ossl::Cert;
+using ossl::PKey;
+using ossl::Ext;
 
 std::string bioText(BIO* bio) {
   char* data = nullptr;

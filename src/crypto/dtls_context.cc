@@ -1,5 +1,7 @@
 #include "crypto/dtls_context.h"
 
+#include "crypto/openssl_ptr.h"
+
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
@@ -11,15 +13,10 @@
 namespace atrium::crypto {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const { Free(p); }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using Cert = std::unique_ptr<X509, Deleter<X509_free>>;
-using PKey = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using Ctx = std::unique_ptr<SSL_CTX, Deleter<SSL_CTX_free>>;
+using ossl::Bio;
+using ossl::Cert;
+using ossl::PKey;
+using Ctx = ossl::SslCtx;
 
 // ECDHE only (forward secrecy), AEAD first. Both ECDSA and RSA suites: the suite follows the
 // *server's* certificate, and when we are the DTLS client the peer's certificate may be RSA.

@@ -1,5 +1,7 @@
 #include "rtp/codecs/vp8.h"
 
+#include "rtp/codecs/picture_id.h"
+
 namespace atrium::rtp {
 
 std::optional<Vp8Descriptor> Vp8Descriptor::parse(std::span<const uint8_t> payload) {
@@ -55,12 +57,7 @@ std::optional<Vp8Descriptor> Vp8Descriptor::parse(std::span<const uint8_t> paylo
 
 bool Vp8Descriptor::setPictureId(std::span<uint8_t> payload, uint16_t value) const {
   if (!hasPictureId || payload.size() < size) return false;
-  if (pictureId15Bit) {
-    payload[pictureIdOffset] = static_cast<uint8_t>(0x80 | ((value >> 8) & 0x7f));
-    payload[pictureIdOffset + 1] = static_cast<uint8_t>(value);
-  } else {
-    payload[pictureIdOffset] = static_cast<uint8_t>(value & 0x7f);
-  }
+  writePictureId(payload, pictureIdOffset, pictureId15Bit, value);
   return true;
 }
 
