@@ -137,6 +137,30 @@ describe('demo page and Web SDK in Chromium', { skip }, () => {
     assertNoConsoleErrors(alice.browser, bob.browser);
   });
 
+  test('demo page: camera on in two pages shows each one the other\'s live video in their tile', T, async () => {
+    const roomId = newRoomId();
+    const alice = await demoPage('alice', newUserId('alice'), roomId);
+    const bob = await demoPage('bob', newUserId('bob'), roomId);
+    await clickEnter(alice);
+    await clickEnter(bob);
+    await hasTile(alice.page, bob.userId, 5000);
+    await alice.page.click('#camera');
+    await bob.page.click('#camera');
+    await alice.page.click('#mic');
+    const playing = (page, user) => waitDemo(page, (u) => {
+      const tile = [...document.querySelectorAll('#tiles .tile')].find((t) => t.dataset.user === u);
+      const v = tile && tile.querySelector('video');
+      return v && v.readyState >= 2 && v.videoWidth > 0 && v.currentTime > 0;
+    }, user, `live video of ${user}`, 20000);
+    await playing(alice.page, bob.userId);
+    await playing(bob.page, alice.userId);
+    await logHas(bob.page, `${alice.userId} turned the mic on`);
+    await screenshot(alice.page, SCREENSHOT.replace('.png', '-video.png'));
+    await bob.page.click('#camera');
+    await logHas(alice.page, `${bob.userId} stopped video`, 5000);
+    assertNoConsoleErrors(alice.browser, bob.browser);
+  });
+
   test('Atrium.create() page is kicked out (reason kick) when its userId enters from another page', T, async () => {
     const roomId = newRoomId();
     const dup = newUserId('dup');
