@@ -215,11 +215,12 @@ TEST(RtpPacket, RejectsMalformed) {
   }
   {
     Bytes b = testing::kTwoByteExtensionPadded;
-    b.back() = 0;  // padding count 0
+    uint8_t& padCount = b.at(b.size() - 1);  // at(): GCC 12 -O2 cannot otherwise see b is non-empty
+    padCount = 0;  // padding count 0
     EXPECT_TRUE(rejects(b));
-    b.back() = 6;  // padding eats into the header
+    padCount = 6;  // padding eats into the header
     EXPECT_TRUE(rejects(b));
-    b.back() = 5;  // padding covers the payload exactly: fine
+    padCount = 5;  // padding covers the payload exactly: fine
     EXPECT_FALSE(rejects(b));
   }
   {
