@@ -107,6 +107,13 @@ void RoomActivitySink::onRoomActivity(const signal::RoomActivity& a) {
       publish(104, a, roleCode(a.role), exitReasonCode(a.exitReason));
       break;
     }
+    case Kind::kStreamStarted:
+    case Kind::kStreamStopped: {
+      bool start = a.kind == Kind::kStreamStarted;
+      int type = a.stream == "audio" ? (start ? 203 : 204) : a.stream == "sub" ? (start ? 205 : 206) : (start ? 201 : 202);
+      publish(type, a, std::nullopt, std::nullopt);
+      break;
+    }
     case Kind::kRoleChanged: {
       auto it = live_.find(a.room);
       if (it == live_.end()) break;

@@ -40,6 +40,8 @@ void SignalingService::Impl::publish(Connection& c, std::optional<int64_t> id, c
   reply(c, id, nlohmann::json{{"sdp", result->answerSdp}}.dump());
   announceStreams(*s, removed, false);
   announceStreams(*s, added, true);
+  notifyStreams(*s, removed, false);
+  notifyStreams(*s, added, true);
 }
 
 void SignalingService::Impl::unpublish(Connection& c, std::optional<int64_t> id) {
@@ -50,6 +52,7 @@ void SignalingService::Impl::unpublish(Connection& c, std::optional<int64_t> id)
   s->published.clear();
   reply(c, id);
   announceStreams(*s, gone, false);
+  notifyStreams(*s, gone, false);
 }
 
 void SignalingService::Impl::subscribe(Connection& c, std::optional<int64_t> id, const SubscribeReq& req) {

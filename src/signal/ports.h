@@ -74,7 +74,9 @@ class EntryRecorder {
 // Room lifecycle facts, for the room event log, the Describe* API actions and callbacks (R9).
 // The user id is the app's own data here (the app's backend receives it); the IP arrives masked.
 struct RoomActivity {
-  enum class Kind { kRoomCreated, kRoomDestroyed, kUserEntered, kUserExited, kRoleChanged };
+  // kStreamStarted/kStreamStopped: a publisher started or stopped a stream ("audio", "main",
+  // "sub") by publishing; leaving the room reports only kUserExited (as TRTC's callbacks do).
+  enum class Kind { kRoomCreated, kRoomDestroyed, kUserEntered, kUserExited, kRoleChanged, kStreamStarted, kStreamStopped };
   Kind kind;
   int64_t timeMs = 0;
   base::RoomKey room;
@@ -82,6 +84,7 @@ struct RoomActivity {
   room::Role role = room::Role::kAnchor;
   room::ExitReason exitReason = room::ExitReason::kNormal;
   std::string maskedIp;
+  std::string stream;  // with kStreamStarted / kStreamStopped
 };
 
 // The media plane as signaling sees it: SDP in, SDP out (docs/protocol.md "Media").

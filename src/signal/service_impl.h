@@ -110,9 +110,15 @@ struct SignalingService::Impl {
 
   void notify(RoomActivity::Kind kind, const base::RoomKey& key, std::string userId = {},
               room::Role role = room::Role::kAnchor, room::ExitReason reason = room::ExitReason::kNormal,
-              std::string maskedIp = {}) {
+              std::string maskedIp = {}, std::string stream = {}) {
     if (!observer) return;
-    observer->onRoomActivity(RoomActivity{kind, clock.wallMs(), key, std::move(userId), role, reason, std::move(maskedIp)});
+    observer->onRoomActivity(
+        RoomActivity{kind, clock.wallMs(), key, std::move(userId), role, reason, std::move(maskedIp), std::move(stream)});
+  }
+  void notifyStreams(const Session& s, const std::set<std::string>& streams, bool started) {
+    for (const auto& stream : streams)
+      notify(started ? RoomActivity::Kind::kStreamStarted : RoomActivity::Kind::kStreamStopped, s.key, s.userId, s.role,
+             room::ExitReason::kNormal, {}, stream);
   }
   // After a member left: reports the exit and, when the room went with it, its destruction.
   void notifyExit(const base::RoomKey& key, const std::string& userId, room::Role role, room::ExitReason reason) {

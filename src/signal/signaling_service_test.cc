@@ -350,10 +350,70 @@ TEST_F(ServiceTest, RequestsOutsideRoomAreInvalidState) {
 struct RecordingObserver : RoomObserver {
   std::vector<std::string> seen;
   void onRoomActivity(const RoomActivity& a) override {
-    static const char* kNames[] = {"created", "destroyed", "entered", "exited", "role"};
-    seen.push_back(std::string(kNames[static_cast<int>(a.kind)]) + ":" + a.userId + ":" + std::to_string(static_cast<int>(a.exitReason)));
+    static const char* kNames[] = {"created", "destroyed", "entered", "exited", "role", "started", "stopped"};
+    seen.push_back(std::string(kNames[static_cast<int>(a.kind)]) + ":" + a.userId + ":" +
+                   (a.stream.empty() ? std::to_string(static_cast<int>(a.exitReason)) : a.stream));
   }
 };
+
+// A media plane that accepts any offer and reports the streams it was told about.
+struct FakeMedia : MediaControl {
+  int ended = 0;
+  base::Result<PublishResult> publish(const MediaSessionRef&, const std::string& sdp,
+                                      const std::map<std::string, std::string>& streams) override {
+    if (sdp == "bad") return base::makeError("INVALID_SDP", "not an offer");
+    PublishResult r{"answer", {}};
+    for (const auto& [mid, stream] : streams) r.activeStreams.push_back(stream);
+    return r;
+  }
+  void unpublish(const MediaSessionRef&) override {}
+  base::Result<std::string> subscribe(const MediaSessionRef&, const std::vector<std::pair<std::string, std::string>>&) override {
+    return std::string("offer");
+  }
+  base::Status subscribeAnswer(const MediaSessionRef&, const std::string&) override { return base::Ok{}; }
+  void sessionEnded(const MediaSessionRef&) override { ++ended; }
+};
+
+TEST_F(ServiceTest, PublishAnnouncesStreamsAndReportsMediaEvents) {
+  FakeMedia media;
+  RecordingObserver obs;
+  svc().setMedia(&media);
+  ConnId a = open(), b = open();
+  ASSERT_EQ(enter(a, "alice")["ok"], true);
+  ASSERT_EQ(enter(b, "bob")["ok"], true);
+  svc().setObserver(&obs);
+  auto r = request(a, "publish", {{"sdp", "offer"}, {"streams", {{"0", "audio"}, {"1", "main"}}}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["data"]["sdp"], "answer");
+  EXPECT_EQ(events(b, "remote-audio-available").size(), 1u);
+  auto video = events(b, "remote-video-available");
+  ASSERT_EQ(video.size(), 1u);
+  EXPECT_EQ(video[0]["data"]["streamType"], "main");
+  EXPECT_EQ(errorName(request(a, "publish", {{"sdp", "bad"}, {"streams", json::object()}})), "INVALID_SDP");
+  // A newcomer learns about streams already published.
+  ConnId c = open();
+  ASSERT_EQ(enter(c, "carol")["ok"], true);
+  EXPECT_EQ(events(c, "remote-video-available").size(), 1u);
+  EXPECT_EQ(request(c, "subscribe", {{"streams", {{{"userId", "alice"}, {"stream", "main"}}}}})["data"]["sdp"], "offer");
+  EXPECT_EQ(errorName(request(c, "subscribe", {{"streams", {{{"userId", "alice"}, {"stream", "sub"}}}}})), "STREAM_NOT_FOUND");
+  // Republishing without video stops it; leaving then ends audio for the others but is not a media event.
+  ASSERT_EQ(request(a, "publish", {{"sdp", "offer"}, {"streams", {{"0", "audio"}}}})["ok"], true);
+  EXPECT_EQ(events(b, "remote-video-unavailable").size(), 1u);
+  ASSERT_EQ(request(a, "exitRoom", json::object())["ok"], true);
+  EXPECT_EQ(events(b, "remote-audio-unavailable").size(), 1u);
+  EXPECT_EQ(media.ended, 1);
+  EXPECT_EQ(obs.seen, (std::vector<std::string>{"started:alice:audio", "started:alice:main", "entered:carol:0",
+                                                "stopped:alice:main", "exited:alice:0"}));
+}
+
+TEST_F(ServiceTest, AudienceMayNotPublish) {
+  FakeMedia media;
+  svc().setMedia(&media);
+  ConnId h = open(), v = open();
+  ASSERT_EQ(enter(h, "host", {{"scene", "live"}})["ok"], true);
+  ASSERT_EQ(enter(v, "viewer", {{"scene", "live"}, {"role", "audience"}})["ok"], true);
+  EXPECT_EQ(errorName(request(v, "publish", {{"sdp", "offer"}, {"streams", {{"0", "main"}}}})), "PERMISSION_DENIED");
+}
 
 TEST_F(ServiceTest, ObserverSeesRoomLifecycle) {
   RecordingObserver obs;
