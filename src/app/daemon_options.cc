@@ -77,6 +77,9 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   o.media.bindAddress = s.str("media.address");
   o.media.announcedAddress = s.str("media.announced_address");
   o.media.basePort = static_cast<uint16_t>(i("media.port", 0, 65535));
+  auto profiles = parseSrtpProfiles(s.str("media.srtp_profiles"));
+  if (!profiles.ok()) return profiles.error();
+  o.media.srtpProfiles = *profiles;
   if (error) return *error;
   return o;
 }

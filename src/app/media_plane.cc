@@ -30,6 +30,23 @@ uint32_t randomSsrc() {
 
 }  // namespace
 
+base::Result<std::vector<dtls::SrtpProfile>> parseSrtpProfiles(const std::string& list) {
+  std::vector<dtls::SrtpProfile> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    std::string name = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (name == "aead_aes_128_gcm") out.push_back(dtls::SrtpProfile::kAeadAes128Gcm);
+    else if (name == "aead_aes_256_gcm") out.push_back(dtls::SrtpProfile::kAeadAes256Gcm);
+    else if (name == "aes_cm_128_hmac_sha1_80") out.push_back(dtls::SrtpProfile::kAes128CmHmacSha1_80);
+    else return base::makeError("CONFIG", "media.srtp_profiles: unknown profile '" + name + "'");
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  if (out.empty()) return base::makeError("CONFIG", "media.srtp_profiles must name at least one profile");
+  return out;
+}
+
 base::Result<std::unique_ptr<MediaPlane>> MediaPlane::create(const MediaOptions& options, base::Clock& clock) {
   auto dtls = crypto::DtlsContext::create("atrium");
   if (!dtls.ok()) return dtls.error();
@@ -64,7 +81,10 @@ MediaPlane::Connection& MediaPlane::ensureConnection(Peer& peer, std::optional<C
   if (slot) return *slot;
   ice::IceLiteAgent agent;
   Connection c{nextTransportId_++, agent.localCredentials(), 1};
-  auto dtls = dtls::DtlsTransport::create(*dtls_);
+  dtls::DtlsTransportOptions dtlsOptions;
+  dtlsOptions.role = dtls::DtlsRole::kServer;
+  dtlsOptions.srtpProfiles = options_.srtpProfiles;
+  auto dtls = dtls::DtlsTransport::create(*dtls_, dtlsOptions);
   MediaWorker& w = workerOf(peer);
   auto t = std::make_shared<std::unique_ptr<transport::WebRtcTransport>>(
       std::make_unique<transport::WebRtcTransport>(c.transportId, std::move(agent), std::move(*dtls), w.listener(), w.sender()));

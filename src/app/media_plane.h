@@ -22,7 +22,12 @@ struct MediaOptions {
   std::string announcedAddress = "127.0.0.1";  // the address put in SDP candidates
   uint16_t basePort = 0;                       // worker i binds basePort + i (0: any free port)
   uint32_t workers = 1;
+  std::vector<dtls::SrtpProfile> srtpProfiles{dtls::SrtpProfile::kAeadAes128Gcm, dtls::SrtpProfile::kAeadAes256Gcm,
+                                              dtls::SrtpProfile::kAes128CmHmacSha1_80};
 };
+
+// "aead_aes_128_gcm,aes_cm_128_hmac_sha1_80" -> profiles; an unknown name is an error.
+base::Result<std::vector<dtls::SrtpProfile>> parseSrtpProfiles(const std::string& list);
 
 class MediaPlane final : public signal::MediaControl {
  public:

@@ -54,6 +54,8 @@ const std::vector<SettingDef>& settingDefs() {
       {"media.address", "0.0.0.0", "address the media workers' UDP ports bind to"},
       {"media.announced_address", "127.0.0.1", "address put in ICE candidates: the server's public IP in production"},
       {"media.port", "0", "UDP port of the first media worker (worker i uses port + i); 0 picks free ports"},
+      {"media.srtp_profiles", "aead_aes_128_gcm,aead_aes_256_gcm,aes_cm_128_hmac_sha1_80",
+       "SRTP profiles offered in DTLS, in order of preference"},
       {"dev.demo_user", "demo_user", "userId of the UserSig printed in dev mode"},
       {"dev.web_root", "", "folder of the demo page and Web SDK served in dev mode (default: the source tree's sdk/web)"},
   };

@@ -74,6 +74,17 @@ TEST(DaemonOptions, PlaintextOnlyOnLoopback) {
   EXPECT_EQ(ok->server.maxWsMessageBytes, 4 * ok->limits.maxMessageBytes);
 }
 
+TEST(DaemonOptions, SrtpProfilesAreParsedInOrder) {
+  Settings s;
+  s.set("media.srtp_profiles", "aes_cm_128_hmac_sha1_80,aead_aes_256_gcm");
+  auto o = readDaemonOptions(s);
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  ASSERT_EQ(o->media.srtpProfiles.size(), 2u);
+  EXPECT_EQ(o->media.srtpProfiles[0], dtls::SrtpProfile::kAes128CmHmacSha1_80);
+  s.set("media.srtp_profiles", "rot13");
+  EXPECT_FALSE(readDaemonOptions(s).ok());
+}
+
 TEST(DaemonOptions, ReportsTheFirstBadValue) {
   Settings s;
   s.set("signal.session_grace_ms", "-5");

@@ -63,6 +63,17 @@ async function waitDecoding(p, minFrames, timeoutMs) {
   assert.fail(`video not decoding within ${timeoutMs} ms: ${JSON.stringify(last)}`);
 }
 
+// DTLS and SRTP as the browser reports them for both of a client's peer connections.
+const transportStats = (p) => evaluate(p.page, async () => {
+  const out = {};
+  for (const [name, pc] of Object.entries(window.__client.getPeerConnections())) {
+    if (!pc) continue;
+    for (const s of (await pc.getStats()).values())
+      if (s.type === 'transport') out[name] = { dtlsState: s.dtlsState, tlsVersion: s.tlsVersion, srtpCipher: s.srtpCipher };
+  }
+  return out;
+}, undefined, { what: 'transport stats' });
+
 describe('media through the SFU in Chromium', { skip }, () => {
   before(async () => { server = await startServer({ 'media.workers': 1 }); });
   after(async () => {
@@ -111,4 +122,34 @@ describe('media through the SFU in Chromium', { skip }, () => {
     t.diagnostic(`carol: enterRoom -> first decoded frame ${Date.now() - t0} ms; subscribe -> first frame ${firstFrameMs} ms`);
     assert.ok(firstFrameMs < 3000, `first frame after subscribing took ${firstFrameMs} ms`);
   });
+
+  // Chrome names the ciphers as in its stats (RFC 5764 / RFC 7714 profiles).
+  for (const [setting, cipher] of [['aead_aes_128_gcm', 'SRTP_AEAD_AES_128_GCM'], ['aead_aes_256_gcm', 'SRTP_AEAD_AES_256_GCM'],
+    ['aes_cm_128_hmac_sha1_80', 'SRTP_AES128_CM_HMAC_SHA1_80']]) {
+    test(`DTLS 1.2 and SRTP profile ${cipher} when the server offers only that one`, T, async (t) => {
+      const own = await startServer({ 'media.workers': 1, 'media.srtp_profiles': setting });
+      try {
+        const roomId = newRoomId();
+        const a = await sdkPage('pub', { srv: own });
+        const b = await sdkPage('sub', { srv: own });
+        await sdkEnter(a, 'pub', roomId);
+        await sdkEnter(b, 'sub', roomId);
+        await publishBoth(a);
+        await sdkWaitEvent(b, 'remote-video-available', '(d) => d.userId === "pub"', 10000);
+        await watch(b, 'pub');
+        await waitDecoding(b, 10, 20000);
+        const pubStats = await transportStats(a);
+        const subStats = await transportStats(b);
+        t.diagnostic(JSON.stringify({ publisher: pubStats.publisher, subscriber: subStats.subscriber }));
+        for (const s of [pubStats.publisher, subStats.subscriber]) {
+          assert.equal(s.dtlsState, 'connected');
+          assert.equal(s.tlsVersion, 'FEFD', 'DTLS 1.2');
+          assert.equal(s.srtpCipher, cipher);
+        }
+      } finally {
+        await closeAllBrowsers();
+        await own.stop();
+      }
+    });
+  }
 });
