@@ -123,6 +123,24 @@ describe('media through the SFU in Chromium', { skip }, () => {
     assert.ok(firstFrameMs < 3000, `first frame after subscribing took ${firstFrameMs} ms`);
   });
 
+  test('screen share (sub stream) reaches a subscriber who asks for it', T, async (t) => {
+    const roomId = newRoomId();
+    const a = await sdkPage('presenter', { srv: server });
+    const b = await sdkPage('viewer', { srv: server });
+    await sdkEnter(a, 'presenter', roomId);
+    await sdkEnter(b, 'viewer', roomId);
+    await evaluate(a.page, () => window.__client.startScreenShare(), undefined, { what: 'startScreenShare', timeoutMs: 20000 });
+    await sdkWaitEvent(b, 'remote-video-available', '(d) => d.userId === "presenter" && d.streamType === "sub"', 10000);
+    await evaluate(b.page, async () => {
+      const view = document.createElement('div');
+      view.id = 'screen';
+      document.body.appendChild(view);
+      await window.__client.startRemoteVideo({ userId: 'presenter', streamType: 'sub', view: 'screen' });
+    }, undefined, { what: 'startRemoteVideo sub', timeoutMs: 20000 });
+    const v = await waitDecoding(b, 10, 20000);
+    t.diagnostic(`viewer decodes the screen share: ${JSON.stringify(v)}`);
+  });
+
   // Chrome names the ciphers as in its stats (RFC 5764 / RFC 7714 profiles).
   for (const [setting, cipher] of [['aead_aes_128_gcm', 'SRTP_AEAD_AES_128_GCM'], ['aead_aes_256_gcm', 'SRTP_AEAD_AES_256_GCM'],
     ['aes_cm_128_hmac_sha1_80', 'SRTP_AES128_CM_HMAC_SHA1_80']]) {
