@@ -4,7 +4,7 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { startServer, newRoomId } from '../integration/lib/harness.mjs';
+import { startServer, newRoomId, createApp, userSig } from '../integration/lib/harness.mjs';
 import { closeAllBrowsers, browserAvailable, evaluate, waitInPage, CHROMIUM } from './lib/browser.mjs';
 import { sdkPage, sdkEnter, sdkWaitEvent } from './lib/sdk-page.mjs';
 
@@ -139,6 +139,25 @@ describe('media through the SFU in Chromium', { skip }, () => {
     }, undefined, { what: 'startRemoteVideo sub', timeoutMs: 20000 });
     const v = await waitDecoding(b, 10, 20000);
     t.diagnostic(`viewer decodes the screen share: ${JSON.stringify(v)}`);
+  });
+
+  test('a user of another app with the same roomId sees no stream and cannot subscribe to one', T, async () => {
+    const roomId = newRoomId();
+    const a = await sdkPage('alice', { srv: server });
+    await sdkEnter(a, 'alice', roomId);
+    await publishBoth(a);
+    const other = await createApp(server);
+    const sig = userSig(other, 'mallory');
+    const m = await sdkPage('mallory', { srv: server });
+    await evaluate(m.page, ({ sdkAppId, sig, roomId }) => window.__client.enterRoom({ sdkAppId, userId: 'mallory', userSig: sig, roomId }),
+      { sdkAppId: other.sdkAppId, sig, roomId }, { what: 'enterRoom in another app' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const seen = await evaluate(m.page, () => window.__events.map((e) => e.event), undefined, { what: 'events' });
+    assert.ok(!seen.includes('remote-user-enter') && !seen.includes('remote-video-available') && !seen.includes('remote-audio-available'),
+      `events of another app leaked: ${seen}`);
+    const err = await evaluate(m.page, () => window.__client.startRemoteVideo({ userId: 'alice', streamType: 'main' })
+      .then(() => 'subscribed', (e) => e.serverName), undefined, { what: 'subscribe across apps' });
+    assert.equal(err, 'STREAM_NOT_FOUND');
   });
 
   // Chrome names the ciphers as in its stats (RFC 5764 / RFC 7714 profiles).
