@@ -4,7 +4,8 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { startServer, newRoomId, createApp, userSig } from '../integration/lib/harness.mjs';
+import { startServer, newRoomId, createApp, userSig, setCallbackUrl } from '../integration/lib/harness.mjs';
+import { selfSignedCert, CallbackReceiver } from '../integration/lib/callback-receiver.mjs';
 import { closeAllBrowsers, browserAvailable, evaluate, waitInPage, CHROMIUM } from './lib/browser.mjs';
 import { sdkPage, sdkEnter, sdkWaitEvent } from './lib/sdk-page.mjs';
 
@@ -158,6 +159,40 @@ describe('media through the SFU in Chromium', { skip }, () => {
     const err = await evaluate(m.page, () => window.__client.startRemoteVideo({ userId: 'alice', streamType: 'main' })
       .then(() => 'subscribed', (e) => e.serverName), undefined, { what: 'subscribe across apps' });
     assert.equal(err, 'STREAM_NOT_FOUND');
+  });
+
+  test('media callbacks: starting and stopping camera and mic send 201/203 and 202/204, signed', T, async () => {
+    const cert = await selfSignedCert();
+    const rx = await CallbackReceiver.start(cert);
+    const own = await startServer({ 'media.workers': 1, 'callback.ca_file': cert.certPath });
+    try {
+      rx.key = (await setCallbackUrl(own, { sdkAppId: own.demoAppId }, rx.url)).callbackKey;
+      const roomId = newRoomId();
+      const a = await sdkPage('caster', { srv: own });
+      await sdkEnter(a, 'caster', roomId);
+      await publishBoth(a);
+      const has = (type) => rx.events.some((e) => e.body.EventType === type && e.body.EventInfo.UserId === 'caster');
+      const until = async (types, what) => {
+        const deadline = Date.now() + 10000;
+        while (Date.now() < deadline && !types.every(has)) await new Promise((r) => setTimeout(r, 100));
+        assert.ok(types.every(has), `${what}: got ${JSON.stringify(rx.events.map((e) => e.body.EventType))}`);
+      };
+      await until([101, 103, 201, 203], 'start events');
+      await evaluate(a.page, async () => { await window.__client.stopLocalVideo(); await window.__client.stopLocalAudio(); },
+        undefined, { what: 'stop camera and mic' });
+      await until([202, 204], 'stop events');
+      for (const e of rx.events) {
+        assert.equal(e.signOk, true, `Sign of event ${e.body.EventType}`);
+        if (e.body.EventType >= 201) {
+          assert.equal(e.body.EventGroupId, 2);
+          assert.equal(e.body.EventInfo.RoomId, roomId);
+        }
+      }
+    } finally {
+      await closeAllBrowsers();
+      await own.stop();
+      await rx.stop();
+    }
   });
 
   // Chrome names the ciphers as in its stats (RFC 5764 / RFC 7714 profiles).
