@@ -3,6 +3,7 @@
 #include <map>
 
 #include "api/api_error.h"
+#include "telemetry/sla_report.h"
 
 namespace atrium::api {
 namespace {
@@ -151,6 +152,40 @@ Result describeScaleInfo(ActionContext& ctx, Params& p) {
   return json{{"Total", list.size()}, {"ScaleList", std::move(list)}};
 }
 
+// Our own action (not TRTC's): the SLA report of one service month (R20-R22), same envelope.
+Result describeSlaReport(ActionContext& ctx, Params& p) {
+  TRY_ASSIGN(monthText, p.string("Month", true, 7));
+  TRY_ASSIGN(fee, p.string("MonthlyFee", false, 32));
+  if (auto st = p.finish(); !st.ok()) return st.error();
+  auto month = telemetry::parseYearMonth(*monthText);
+  if (!month.ok()) return apiError(parameterErrorCode(kInvalidParameterValue, "Month"), "Month must be YYYY-MM.");
+  telemetry::SlaOptions options;
+  if (fee) {
+    auto cents = telemetry::parseMoneyCents(*fee);
+    if (!cents.ok()) return apiError(kInvalidParameterValue, "MonthlyFee must be an amount like \"1000.00\".");
+    options.feeCents = *cents;
+  }
+  auto channels = telemetry::loadChannelDays(ctx.deps.roomLog, ctx.sdkAppId, telemetry::calendarServiceMonth(*month),
+                                             options.thresholds);
+  if (channels.ok()) options.channelDays = std::move(*channels);
+  auto report = telemetry::buildSlaReport(ctx.deps.entries, ctx.sdkAppId, *month, options);
+  if (!report.ok()) return apiError(kInternalError, "SLA report failed");
+  json unavailable = json::array();
+  for (const auto& u : report->units)
+    if (telemetry::isUnavailable(u))
+      unavailable.push_back({{"Time", u.startMs / 1000}, {"Requests", u.requests()}, {"ServiceFailures", u.serviceFailures},
+                             {"Excluded", u.excluded}});
+  json out{{"Month", telemetry::toString(*month)},
+           {"DowntimeMinutes", report->downtimeMinutes},
+           {"Availability", static_cast<double>(report->availabilityHundredths) / 100.0},
+           {"UnavailableUnits", report->unavailableUnits},
+           {"ExcludedUnits", report->excludedUnits},
+           {"CompensationPercent", report->compensationPercent},
+           {"UnavailableUnitList", std::move(unavailable)}};
+  if (report->feeCents) out["CompensationCents"] = report->compensationCents;
+  return out;
+}
+
 const std::map<std::string_view, ActionHandler>& actions() {
   static const std::map<std::string_view, ActionHandler> kActions = {
       {"DismissRoom",
@@ -179,6 +214,7 @@ const std::map<std::string_view, ActionHandler>& actions() {
       {"DescribeUserInfo", describeUserInfo},
       {"DescribeUserEvent", describeUserEvent},
       {"DescribeScaleInfo", describeScaleInfo},
+      {"DescribeSlaReport", describeSlaReport},
   };
   return kActions;
 }

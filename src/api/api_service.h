@@ -29,6 +29,7 @@ class RoomControl {
 
 struct ApiDeps {
   store::AppRepository& apps;
+  store::EntryLog& entries;
   store::ApiKeyRepository& keys;
   store::AuditLog& audit;
   store::RoomEventLog& roomLog;

@@ -43,7 +43,7 @@ class ApiServiceTest : public ::testing::Test {
     auto k = db->createApiKey({app}, "test");
     ASSERT_TRUE(k.ok()) << k.error().message;
     key = *k;
-    service = std::make_unique<ApiService>(ApiDeps{*db, *db, *db, *db, rooms, clock}, ApiOptions{});
+    service = std::make_unique<ApiService>(ApiDeps{*db, *db, *db, *db, *db, rooms, clock}, ApiOptions{});
   }
   void TearDown() override {
     service.reset();
@@ -192,6 +192,31 @@ TEST_F(ApiServiceTest, DescribeRoomAndUserInfoFromTheRoomLog) {
   auto scale = call("DescribeScaleInfo", {{"SdkAppId", app}, {"StartTime", start}, {"EndTime", end}});
   ASSERT_EQ(code(scale), "Ok") << scale.dump();
   EXPECT_GE(scale["Total"], 1);
+}
+
+TEST_F(ApiServiceTest, DescribeSlaReportCountsOnlyServiceFailures) {
+  // 2025-03-05 10:00-10:30 UTC: 98 % success with service failures, plus client failures that
+  // must not count; the rest of the month has no requests.
+  int64_t t0 = 1741168800000;  // 2025-03-05T10:00:00Z
+  for (int unit = 0; unit < 6; ++unit)
+    for (int i = 0; i < 100; ++i) {
+      bool fail = i < 2;
+      store::EntryEvent e{t0 + unit * 300'000 + i, app, "1", "us****01", "10.0.0.*", !fail, fail ? "service" : "none",
+                          fail ? "INTERNAL" : ""};
+      ASSERT_TRUE(db->appendEntry(e).ok());
+    }
+  store::EntryEvent client{t0 + 3'600'000, app, "1", "us****01", "10.0.0.*", false, "client", "USERSIG_EXPIRED"};
+  ASSERT_TRUE(db->appendEntry(client).ok());
+  auto r = call("DescribeSlaReport", {{"SdkAppId", app}, {"Month", "2025-03"}, {"MonthlyFee", "1000.00"}});
+  ASSERT_EQ(code(r), "Ok") << r.dump();
+  EXPECT_EQ(r["DowntimeMinutes"], 30);
+  EXPECT_DOUBLE_EQ(r["Availability"].get<double>(), 99.93);
+  EXPECT_EQ(r["UnavailableUnits"], 6);
+  EXPECT_EQ(r["CompensationPercent"], 0);
+  EXPECT_EQ(r["CompensationCents"], 0);
+  EXPECT_EQ(r["UnavailableUnitList"].size(), 6u);
+  EXPECT_EQ(code(call("DescribeSlaReport", {{"SdkAppId", app}, {"Month", "March"}})), "InvalidParameterValue");
+  EXPECT_EQ(code(call("DescribeSlaReport", {{"SdkAppId", app}})), "MissingParameter");
 }
 
 }  // namespace

@@ -93,7 +93,7 @@ int run(const Settings& settings) {
   if (auto st = server.start(); !st.ok()) return fail(st.error());
 
   SignalRoomControl roomControl(service);
-  api::ApiService apiService({**store, **store, **store, **store, roomControl, clock}, options->api);
+  api::ApiService apiService({**store, **store, **store, **store, **store, roomControl, clock}, options->api);
   NoWebSockets noWebSockets;
   if (options->apiServer.tls) {
     options->apiServer.certFile = options->server.certFile;
