@@ -17,4 +17,20 @@ inline void writePictureId(std::span<uint8_t> payload, size_t offset, bool fifte
   }
 }
 
+// The in-place rewrites both descriptors offer, for a payload `d` was parsed from; false when the
+// field is absent or the payload is shorter than the descriptor.
+template <typename Descriptor>
+bool rewritePictureId(const Descriptor& d, std::span<uint8_t> payload, uint16_t value) {
+  if (!d.hasPictureId || payload.size() < d.size) return false;
+  writePictureId(payload, d.pictureIdOffset, d.pictureId15Bit, value);
+  return true;
+}
+
+template <typename Descriptor>
+bool rewriteTl0PicIdx(const Descriptor& d, std::span<uint8_t> payload, uint8_t value) {
+  if (!d.hasTl0PicIdx || payload.size() < d.size) return false;
+  payload[d.tl0PicIdxOffset] = value;
+  return true;
+}
+
 }  // namespace atrium::rtp

@@ -96,15 +96,11 @@ std::optional<Vp9Descriptor> Vp9Descriptor::parse(std::span<const uint8_t> paylo
 }
 
 bool Vp9Descriptor::setPictureId(std::span<uint8_t> payload, uint16_t value) const {
-  if (!hasPictureId || payload.size() < size) return false;
-  writePictureId(payload, pictureIdOffset, pictureId15Bit, value);
-  return true;
+  return rewritePictureId(*this, payload, value);
 }
 
 bool Vp9Descriptor::setTl0PicIdx(std::span<uint8_t> payload, uint8_t value) const {
-  if (!hasTl0PicIdx || payload.size() < size) return false;
-  payload[tl0PicIdxOffset] = value;
-  return true;
+  return rewriteTl0PicIdx(*this, payload, value);
 }
 
 }  // namespace atrium::rtp

@@ -40,4 +40,16 @@ struct RtcpReportBlock {
   void write(std::span<uint8_t> out) const;
 };
 
+// SR and RR end with the same list of report blocks after their fixed part: one reader, one
+// writer for both. `body` is the packet body (after the 4-byte header).
+inline RtcpReportBlock readReportBlock(std::span<const uint8_t> body, size_t fixedBodySize, size_t index) {
+  return RtcpReportBlock::read(body.subspan(fixedBodySize + index * RtcpReportBlock::kSize));
+}
+inline void writeReportBlocks(std::span<uint8_t> out, size_t offset, std::span<const RtcpReportBlock> blocks) {
+  for (const auto& b : blocks) {
+    b.write(out.subspan(offset));
+    offset += RtcpReportBlock::kSize;
+  }
+}
+
 }  // namespace atrium::rtp

@@ -16,8 +16,7 @@ std::optional<RtcpReceiverReport> RtcpReceiverReport::parse(std::span<const uint
 uint32_t RtcpReceiverReport::senderSsrc() const { return readU32(&header_.body()[0]); }
 
 RtcpReportBlock RtcpReceiverReport::reportBlock(size_t index) const {
-  return RtcpReportBlock::read(
-      header_.body().subspan(kFixedBodySize + index * RtcpReportBlock::kSize));
+  return readReportBlock(header_.body(), kFixedBodySize, index);
 }
 
 size_t RtcpReceiverReport::build(std::span<uint8_t> out, uint32_t senderSsrc,
@@ -27,11 +26,7 @@ size_t RtcpReceiverReport::build(std::span<uint8_t> out, uint32_t senderSsrc,
   if (out.size() < total) return 0;
   if (!writeRtcpHeader(out, static_cast<uint8_t>(blocks.size()), kRtcpRr, total)) return 0;
   writeU32(&out[4], senderSsrc);
-  size_t off = RtcpHeader::kSize + kFixedBodySize;
-  for (const auto& b : blocks) {
-    b.write(out.subspan(off));
-    off += RtcpReportBlock::kSize;
-  }
+  writeReportBlocks(out, RtcpHeader::kSize + kFixedBodySize, blocks);
   return total;
 }
 

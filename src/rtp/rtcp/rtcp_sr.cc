@@ -21,8 +21,7 @@ RtcpSenderInfo RtcpSenderReport::senderInfo() const {
 }
 
 RtcpReportBlock RtcpSenderReport::reportBlock(size_t index) const {
-  return RtcpReportBlock::read(
-      header_.body().subspan(kFixedBodySize + index * RtcpReportBlock::kSize));
+  return readReportBlock(header_.body(), kFixedBodySize, index);
 }
 
 size_t RtcpSenderReport::build(std::span<uint8_t> out, uint32_t senderSsrc,
@@ -37,11 +36,7 @@ size_t RtcpSenderReport::build(std::span<uint8_t> out, uint32_t senderSsrc,
   writeU32(&out[16], info.rtpTimestamp);
   writeU32(&out[20], info.packetCount);
   writeU32(&out[24], info.octetCount);
-  size_t off = RtcpHeader::kSize + kFixedBodySize;
-  for (const auto& b : blocks) {
-    b.write(out.subspan(off));
-    off += RtcpReportBlock::kSize;
-  }
+  writeReportBlocks(out, RtcpHeader::kSize + kFixedBodySize, blocks);
   return total;
 }
 
