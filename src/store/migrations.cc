@@ -156,6 +156,66 @@ CREATE TABLE callback_failures (
 );
 CREATE INDEX callback_failures_app_time ON callback_failures (sdk_app_id, failed_at_ms);
 )sql"},
+    // Call-quality samples (R10; quality data, 14 days per R13), surge notices (R23; console
+    // settings) and the erasure log (R13; audit).
+    {3, R"sql(
+-- One row per 2-second report of one user (and, for received streams, one peer) in one room.
+-- One nullable column per DescribeCallDetailInfo metric (NULL = not reported) instead of a
+-- row per metric: 4 rows per participant per 2 s instead of ~50, and the query returns a whole
+-- report at once. id exists so retention can delete in bounded batches by key.
+CREATE TABLE quality_samples (
+  id            INTEGER PRIMARY KEY,
+  sdk_app_id    BIGINT NOT NULL,
+  comm_id       TEXT NOT NULL,
+  user_id       TEXT NOT NULL,
+  peer_id       TEXT NOT NULL,
+  time_ms       BIGINT NOT NULL,
+  source        TEXT NOT NULL CHECK (source IN ('sdk', 'server')),
+  app_cpu       DOUBLE PRECISION,
+  sys_cpu       DOUBLE PRECISION,
+  a_bit         DOUBLE PRECISION,
+  a_block       DOUBLE PRECISION,
+  bigv_bit      DOUBLE PRECISION,
+  bigv_cap_fps  DOUBLE PRECISION,
+  bigv_enc_fps  DOUBLE PRECISION,
+  bigv_dec_fps  DOUBLE PRECISION,
+  bigv_rec_fps  DOUBLE PRECISION,
+  bigv_block    DOUBLE PRECISION,
+  a_loss        DOUBLE PRECISION,
+  bigv_loss     DOUBLE PRECISION,
+  bigv_width    DOUBLE PRECISION,
+  bigv_height   DOUBLE PRECISION,
+  a_cap_energy  DOUBLE PRECISION,
+  a_play_energy DOUBLE PRECISION,
+  rtt           DOUBLE PRECISION,
+  jitter        DOUBLE PRECISION
+);
+-- DescribeCallDetailInfo reads one room's window; retention deletes by time. No index on
+-- user_id: every insert would pay a random B-tree insert for it, while erasure (rare) finds the
+-- user's rooms through user_sessions and uses the room index.
+CREATE INDEX quality_samples_room_time ON quality_samples (sdk_app_id, comm_id, time_ms);
+CREATE INDEX quality_samples_time ON quality_samples (time_ms);
+
+CREATE TABLE surge_notices (
+  id               INTEGER PRIMARY KEY,
+  sdk_app_id       BIGINT NOT NULL,
+  start_ms         BIGINT NOT NULL,
+  end_ms           BIGINT NOT NULL,
+  registered_at_ms BIGINT NOT NULL,
+  note             TEXT NOT NULL
+);
+CREATE INDEX surge_notices_app_start ON surge_notices (sdk_app_id, start_ms);
+
+-- That an erasure happened (accountability), deliberately without the user id.
+CREATE TABLE erasure_log (
+  id           INTEGER PRIMARY KEY,
+  time_ms      BIGINT NOT NULL,
+  sdk_app_id   BIGINT NOT NULL,
+  requested_by TEXT NOT NULL,
+  rows_removed BIGINT NOT NULL
+);
+CREATE INDEX erasure_log_time ON erasure_log (time_ms);
+)sql"},
 };
 
 }  // namespace

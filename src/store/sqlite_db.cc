@@ -50,6 +50,13 @@ Query& Query::bindNull() {
   return *this;
 }
 
+Query& Query::bindReal(double value) {
+  check(sqlite3_bind_double(stmt_, next_++, value));
+  return *this;
+}
+
+double Query::real(int column) const { return sqlite3_column_double(stmt_, column); }
+
 base::Result<bool> Query::step() {
   sqlite3* db = sqlite3_db_handle(stmt_);
   if (bindRc_ != SQLITE_OK) return sqliteError(db, bindRc_, "bind");

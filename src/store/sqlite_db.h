@@ -45,6 +45,8 @@ class Query {
   Query& bind(std::string_view text);
   Query& bind(std::span<const uint8_t> blob);  // an empty span binds NULL
   Query& bindNull();
+  // Named apart from bind(int64_t) so an int argument never silently picks the double overload.
+  Query& bindReal(double value);
 
   // True when a row is ready, false when done. A bind failure surfaces here.
   base::Result<bool> step();
@@ -54,6 +56,7 @@ class Query {
   int64_t int64(int column) const;
   std::string text(int column) const;
   std::vector<uint8_t> blob(int column) const;  // NULL reads as empty
+  double real(int column) const;
   bool isNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
  private:

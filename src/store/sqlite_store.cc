@@ -168,7 +168,8 @@ base::Status SqliteStore::prepareStatements() {
   if (auto s = prepareAll(db_, all); !s) return s;
   if (auto s = prepareApiStatements(); !s) return s;
   if (auto s = prepareRoomLogStatements(); !s) return s;
-  return prepareCallbackStatements();
+  if (auto s = prepareCallbackStatements(); !s) return s;
+  return prepareQualityStatements();
 }
 
 base::Status SqliteStore::changeOne(Query& q, const std::string& what) {

@@ -34,6 +34,12 @@ inline std::string clipUtf8(const std::string& text, size_t max) {
   return text.substr(0, end);
 }
 
+// The quality_samples metric columns, in QualityMetric order.
+inline constexpr std::array<const char*, kQualityMetricCount> kQualityColumns = {
+    "app_cpu",    "sys_cpu",   "a_bit",  "a_block",   "bigv_bit",   "bigv_cap_fps", "bigv_enc_fps",
+    "bigv_dec_fps", "bigv_rec_fps", "bigv_block", "a_loss", "bigv_loss", "bigv_width", "bigv_height",
+    "a_cap_energy", "a_play_energy", "rtt", "jitter"};
+
 // Prepares each (statement, sql) pair, stopping at the first failure.
 base::Status prepareAll(SqliteDb& db, std::span<const std::pair<Statement*, std::string>> all);
 
@@ -99,6 +105,18 @@ class SqliteStore final : public Store {
   base::Result<size_t> pendingCallbacks() override;
   base::Result<size_t> failedCallbacks(std::optional<uint32_t> sdkAppId) override;
 
+  // QualityLog, SurgeNoticeRepository, ErasureLog (sqlite_quality.cc)
+  base::Status appendQuality(std::span<const QualitySample> samples) override;
+  base::Result<std::vector<QualitySample>> listQuality(uint32_t sdkAppId, std::string_view commId,
+                                                       std::vector<std::string> userIds, int64_t fromMs, int64_t toMs,
+                                                       size_t limit) override;
+  base::Result<int64_t> addSurgeNotice(const SurgeNoticeRecord& notice) override;
+  base::Result<std::vector<SurgeNoticeRecord>> listSurgeNotices(uint32_t sdkAppId, int64_t fromMs,
+                                                                int64_t toMs) override;
+  base::Status removeSurgeNotice(uint32_t sdkAppId, int64_t id) override;
+  base::Result<std::vector<ErasureRecord>> listErasures(int64_t fromMs, int64_t toMs, std::optional<uint32_t> sdkAppId,
+                                                        size_t limit) override;
+
  private:
   base::Status migrate();
   base::Status checkMasterKey();
@@ -106,6 +124,7 @@ class SqliteStore final : public Store {
   base::Status prepareApiStatements();
   base::Status prepareRoomLogStatements();
   base::Status prepareCallbackStatements();
+  base::Status prepareQualityStatements();
 
   base::Result<std::optional<App>> getAppLocked(uint32_t sdkAppId);
   base::Result<App> readApp(const Query& q) const;
@@ -138,6 +157,12 @@ class SqliteStore final : public Store {
     Statement enqueue, due, complete, reschedule, copyToFailures, pending, failed, failedOfApp;
   };
 
+  struct QualityStatements {
+    Statement insertSample, listRoom, listRoomOfUser;
+    Statement insertNotice, listNotices, removeNotice;
+    Statement listErasures, listErasuresOfApp;
+  };
+
   std::mutex mu_;
   SqliteDb db_;
   std::array<uint8_t, crypto::kAeadKeyBytes> key_{};
@@ -146,6 +171,7 @@ class SqliteStore final : public Store {
   ApiStatements api_;
   RoomLogStatements log_;
   CallbackStatements cb_;
+  QualityStatements q_;
 };
 
 }  // namespace atrium::store

@@ -1,6 +1,8 @@
 #include "store/store.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 
 namespace atrium::store {
 namespace {
@@ -23,7 +25,43 @@ bool isRegionChar(char c) {
 
 base::Error invalid(std::string message) { return base::makeError(kErrInvalidArgument, std::move(message)); }
 
+constexpr std::array<std::string_view, kQualityMetricCount> kQualityMetricNames = {
+    "appCpu",    "sysCpu", "aBit",     "aBlock",     "bigvBit",    "bigvCapFps",  "bigvEncFps", "bigvDecFps",
+    "bigvRecFps", "bigvBlock", "aLoss", "bigvLoss", "bigvWidth", "bigvHeight", "aCapEnergy", "aPlayEnergy",
+    "rtt",       "jitter"};
+static_assert(static_cast<size_t>(QualityMetric::kJitter) + 1 == kQualityMetricCount);
+
 }  // namespace
+
+std::string_view toString(QualityMetric m) {
+  auto i = static_cast<size_t>(m);
+  return i < kQualityMetricNames.size() ? kQualityMetricNames[i] : "unknown";
+}
+
+std::optional<QualityMetric> qualityMetricFromString(std::string_view name) {
+  for (size_t i = 0; i < kQualityMetricNames.size(); ++i)
+    if (kQualityMetricNames[i] == name) return static_cast<QualityMetric>(i);
+  return std::nullopt;
+}
+
+base::Status validateQualitySample(const QualitySample& s) {
+  if (s.commId.empty() || s.userId.empty()) return invalid("a quality sample needs a CommId and a user id");
+  if (s.source != "sdk" && s.source != "server") return invalid("quality sample source must be sdk or server");
+  // NaN/inf would not survive PostgreSQL's text protocol the same way as SQLite's REAL, and no
+  // metric is meaningfully infinite: refuse them at the door.
+  for (const auto& v : s.values)
+    if (v && !std::isfinite(*v)) return invalid("quality metric values must be finite");
+  return base::Ok{};
+}
+
+base::Status validateSurgeNotice(const SurgeNoticeRecord& n) {
+  if (n.sdkAppId == 0) return invalid("a surge notice needs an app");
+  if (n.endMs <= n.startMs) return invalid("a surge notice must end after it starts");
+  if (n.note.size() > 256 ||
+      std::any_of(n.note.begin(), n.note.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    return invalid("a surge note is at most 256 bytes without control characters");
+  return base::Ok{};
+}
 
 std::string_view toString(AppStatus status) {
   switch (status) {

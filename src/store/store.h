@@ -2,6 +2,7 @@
 // sits behind them (SQLite today, PostgreSQL for scale-out) is the composition root's choice.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -332,6 +333,107 @@ class CallbackQueue {
   virtual base::Result<size_t> failedCallbacks(std::optional<uint32_t> sdkAppId) = 0;
 };
 
+// --- Call-quality data (R10, R13) -----------------------------------------------------------------
+
+// TRTC DescribeCallDetailInfo metric names (trtc-compat §4.2), in this order. The enum value is the
+// index into QualitySample::values and the order of the quality_samples metric columns.
+enum class QualityMetric {
+  kAppCpu, kSysCpu, kABit, kABlock, kBigvBit, kBigvCapFps, kBigvEncFps, kBigvDecFps,
+  kBigvRecFps, kBigvBlock, kALoss, kBigvLoss, kBigvWidth, kBigvHeight, kACapEnergy, kAPlayEnergy, kRtt, kJitter
+};
+inline constexpr size_t kQualityMetricCount = 18;
+// "appCpu", "sysCpu", "aBit", "aBlock", "bigvBit", "bigvCapFps", "bigvEncFps", "bigvDecFps", "bigvRecFps",
+// "bigvBlock", "aLoss", "bigvLoss", "bigvWidth", "bigvHeight", "aCapEnergy", "aPlayEnergy", "rtt", "jitter"
+std::string_view toString(QualityMetric m);
+std::optional<QualityMetric> qualityMetricFromString(std::string_view name);
+
+// One 2-second report of one user in one room (R10). Data category: quality data.
+struct QualitySample {
+  uint32_t sdkAppId = 0;
+  std::string commId;
+  std::string userId;  // the reporter (raw: the app's own data, returned only to the app's API)
+  std::string peerId;  // "" for the reporter's own upstream/device metrics; else the remote user whose stream was received
+  int64_t timeMs = 0;
+  std::string source;  // "sdk" (from the client's getStats) | "server" (from RTCP receiver reports)
+  std::array<std::optional<double>, kQualityMetricCount> values;  // index: QualityMetric; nullopt = not reported
+  bool operator==(const QualitySample&) const = default;
+};
+
+// listQuality returns at most this many samples whatever the caller asks (one user's 14 days of
+// 2-second reports with 3 peers is 2.4 M rows: callers page by time instead).
+inline constexpr size_t kMaxQualitySamples = 100'000;
+
+// Engine-neutral check (kErrInvalidArgument), shared by every engine.
+base::Status validateQualitySample(const QualitySample& sample);
+
+class QualityLog {
+ public:
+  virtual ~QualityLog() = default;
+  // All in one transaction (callers batch: 10 000 participants report every 2 s). Every sample is
+  // validated first (commId, userId non-empty; source "sdk" or "server"; values finite): one bad
+  // sample rejects the batch with kErrInvalidArgument and nothing is written.
+  virtual base::Status appendQuality(std::span<const QualitySample> samples) = 0;
+  // Samples of room commId of app sdkAppId with fromMs <= timeMs < toMs, of the given users (empty = all;
+  // match reporter userId), ordered by userId, peerId, source, timeMs (byte order); at most `limit`
+  // (and kMaxQualitySamples).
+  virtual base::Result<std::vector<QualitySample>> listQuality(uint32_t sdkAppId, std::string_view commId,
+                                                               std::vector<std::string> userIds, int64_t fromMs,
+                                                               int64_t toMs, size_t limit) = 0;
+};
+
+// --- Surge notices (R23) -----------------------------------------------------------------------------
+
+// A customer's advance notice of a large surge, as the operator registered it. The SLA engine
+// (telemetry::SurgeNotice, which store/ cannot include: telemetry depends on store) reads it as
+// {sdkAppId, startMs, endMs, noticeGivenAtMs = registeredAtMs, kind = note}.
+struct SurgeNoticeRecord {
+  int64_t id = 0;  // set by the store
+  uint32_t sdkAppId = 0;
+  int64_t startMs = 0;
+  int64_t endMs = 0;           // > startMs
+  int64_t registeredAtMs = 0;  // when the customer gave notice; 0 = now (the store's clock)
+  std::string note;            // free text, e.g. the surge kind ("concurrency"); at most 256 bytes
+  bool operator==(const SurgeNoticeRecord&) const = default;
+};
+
+base::Status validateSurgeNotice(const SurgeNoticeRecord& notice);
+
+// Data category: console settings (an operator's record about an app; no personal data).
+class SurgeNoticeRepository {
+ public:
+  virtual ~SurgeNoticeRepository() = default;
+  // Returns the id. kErrInvalidArgument for app 0, endMs <= startMs or a note past 256 bytes or with
+  // control characters. The app need not exist (notices can be recorded before an import).
+  virtual base::Result<int64_t> addSurgeNotice(const SurgeNoticeRecord& notice) = 0;
+  // Notices of the app whose [startMs, endMs) overlaps [fromMs, toMs), by startMs then id.
+  virtual base::Result<std::vector<SurgeNoticeRecord>> listSurgeNotices(uint32_t sdkAppId, int64_t fromMs,
+                                                                        int64_t toMs) = 0;
+  // kErrRecordNotFound unless notice `id` belongs to that app (an id of another app is not found).
+  virtual base::Status removeSurgeNotice(uint32_t sdkAppId, int64_t id) = 0;
+};
+
+// --- Erasure log (R13) ---------------------------------------------------------------------------------
+
+// That a data-subject erasure happened, not whose data it was: there is deliberately no user id
+// (storing it would keep exactly what was erased). Data category: audit.
+struct ErasureRecord {
+  int64_t id = 0;
+  int64_t timeMs = 0;
+  uint32_t sdkAppId = 0;
+  std::string requestedBy;  // operator or ticket reference (at most 256 bytes, cut at a UTF-8 boundary)
+  uint64_t rowsRemoved = 0;
+  bool operator==(const ErasureRecord&) const = default;
+};
+
+class ErasureLog {
+ public:
+  virtual ~ErasureLog() = default;
+  // fromMs <= timeMs < toMs, of one app when sdkAppId is set, oldest first, at most `limit`.
+  // (Rows are written only by Store::eraseUser.)
+  virtual base::Result<std::vector<ErasureRecord>> listErasures(int64_t fromMs, int64_t toMs,
+                                                                std::optional<uint32_t> sdkAppId, size_t limit) = 0;
+};
+
 // Everything one database holds. Implementations are safe to call from several threads, and
 // several processes (daemon and CLI) may open the same database at once.
 class Store : public AppRepository,
@@ -339,7 +441,10 @@ class Store : public AppRepository,
               public ApiKeyRepository,
               public AuditLog,
               public RoomEventLog,
-              public CallbackQueue {};
+              public CallbackQueue,
+              public QualityLog,
+              public SurgeNoticeRepository,
+              public ErasureLog {};
 
 // Opens (creating and migrating if needed) a SQLite database. masterKey (32 bytes) encrypts the
 // secrets; the first open records a check value, so a later open with another key fails with
