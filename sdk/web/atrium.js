@@ -22,6 +22,20 @@ const VIDEO_PROFILES = {
   '720p': [1280, 720], '1080p': [1920, 1080],
 };
 
+// Simulcast layers for the main video, lowest first, or null without a small stream. The small
+// layer is scaled from the big one (TRTC's default small stream is 180p) and capped low so it
+// fits a poor link.
+function smallStreamEncodings({ profile, small }) {
+  if (!small) return null;
+  const [, bigHeight] = VIDEO_PROFILES[profile] || VIDEO_PROFILES['480p'];
+  const [, smallHeight] = VIDEO_PROFILES[typeof small === 'string' ? small : '180p'] || VIDEO_PROFILES['180p'];
+  const scale = Math.max(1, bigHeight / smallHeight);
+  return [
+    { rid: 'l', scaleResolutionDownBy: scale, maxBitrate: 150_000 },
+    { rid: 'h', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+  ];
+}
+
 function elementOf(view) {
   if (!view) return null;
   return typeof view === 'string' ? document.getElementById(view) : view;
@@ -175,14 +189,40 @@ export class Atrium {
     return this._publish('audio', media.getAudioTracks()[0]);
   }
 
+  /**
+   * option.profile: '120p' … '1080p' (default '480p'); option.small: also send a small stream
+   * (true = 180p, or a profile name), which subscribers may choose with option.small.
+   */
   async startLocalVideo({ view, option = {} } = {}) {
     this._requireRoom();
-    const [width, height] = VIDEO_PROFILES[option.profile] || VIDEO_PROFILES['480p'];
+    this._videoOption = { profile: option.profile || '480p', small: option.small || false };
+    const [width, height] = VIDEO_PROFILES[this._videoOption.profile] || VIDEO_PROFILES['480p'];
     const media = await navigator.mediaDevices.getUserMedia({ video: { width, height } });
     const track = media.getVideoTracks()[0];
     const el = elementOf(view);
     if (el) attach(el, track, true);
-    return this._publish('main', track);
+    return this._publish('main', track, smallStreamEncodings(this._videoOption));
+  }
+
+  /** Changes the profile or turns the small stream on or off while publishing. */
+  async updateLocalVideo({ option = {} } = {}) {
+    this._requireRoom();
+    const track = this._local.get('main');
+    if (!track) throw new RtcError(ERROR_CODE.INVALID_OPERATION, 'the camera is not started');
+    const next = { ...this._videoOption, ...option };
+    if (option.profile && option.profile !== this._videoOption.profile) {
+      const [width, height] = VIDEO_PROFILES[option.profile] || VIDEO_PROFILES['480p'];
+      await track.applyConstraints({ width, height });
+    }
+    this._videoOption = next;
+    await this._publisher.setTrack('main', track, smallStreamEncodings(next));
+  }
+
+  async updateLocalAudio({ option = {} } = {}) {
+    this._requireRoom();
+    if (!option.microphoneId) return;
+    const media = await navigator.mediaDevices.getUserMedia({ audio: { deviceId: option.microphoneId } });
+    return this._publish('audio', media.getAudioTracks()[0]);
   }
 
   async startScreenShare({ view } = {}) {
@@ -198,21 +238,28 @@ export class Atrium {
   stopLocalVideo() { return this._publish('main', null); }
   stopScreenShare() { return this._publish('sub', null); }
 
-  async _publish(stream, track) {
+  async _publish(stream, track, encodings = null) {
     const old = this._local.get(stream);
     if (old) old.stop();
     if (track) this._local.set(stream, track); else this._local.delete(stream);
     if (!this._publisher) this._publisher = new Publisher((t, d) => this._request(t, d));
-    await this._publisher.setTrack(stream, track);
+    await this._publisher.setTrack(stream, track, encodings);
   }
 
   // --- remote media ----------------------------------------------------------------------
 
-  async startRemoteVideo({ userId, streamType = 'main', view }) {
+  /** option.small: receive the publisher's small stream (when it sends one). */
+  async startRemoteVideo({ userId, streamType = 'main', view, option = {} }) {
     this._requireRoom();
     const el = elementOf(view);
     if (el) this._remoteViews.set(`${userId}/${streamType}`, el);
-    await this._subscribe(userId, streamType, true);
+    await this._subscribe(userId, streamType, true, { small: !!option.small });
+  }
+
+  /** Switches between the big and the small stream (option.small) without re-subscribing. */
+  async updateRemoteVideo({ userId, streamType = 'main', option = {} }) {
+    this._requireRoom();
+    await this._subscribe(userId, streamType, true, { small: !!option.small });
   }
 
   async stopRemoteVideo({ userId, streamType = 'main' }) {
@@ -235,11 +282,11 @@ export class Atrium {
     return { publisher: this._publisher?.pc || null, subscriber: this._subscriber?.pc || null };
   }
 
-  _subscribe(userId, stream, on) {
+  _subscribe(userId, stream, on, options = {}) {
     if (!this._subscriber) {
       this._subscriber = new Subscriber((t, d) => this._request(t, d), (u, s, track) => this._onRemoteTrack(u, s, track));
     }
-    return this._subscriber.want(userId, stream, on);
+    return this._subscriber.want(userId, stream, on, options);
   }
 
   _onRemoteTrack(userId, stream, track) {

@@ -25,15 +25,31 @@ export class Publisher {
 
   get pc() { return this._pc; }
 
-  setTrack(stream, track) {
+  /**
+   * @param {string} stream
+   * @param {MediaStreamTrack|null} track
+   * @param {RTCRtpEncodingParameters[]} [encodings] simulcast layers, lowest first (each with a rid)
+   */
+  setTrack(stream, track, encodings = null) {
     return this._queue.run(async () => {
       if (!this._pc) this._pc = new RTCPeerConnection(PC_CONFIG);
       let t = this._senders.get(stream);
+      // The number of simulcast layers is fixed when a transceiver is created: a change needs
+      // a new one (the old section is stopped and the server drops its track).
+      const layout = JSON.stringify((encodings || []).map((e) => e.rid));
+      if (t && track && t._layout !== layout) {
+        t.stop();
+        this._senders.delete(stream);
+        t = null;
+      }
       if (t) {
         await t.sender.replaceTrack(track);
         t.direction = track ? 'sendonly' : 'inactive';
       } else if (track) {
-        t = this._pc.addTransceiver(track, { direction: 'sendonly' });
+        const init = { direction: 'sendonly' };
+        if (encodings && encodings.length > 1) init.sendEncodings = encodings;
+        t = this._pc.addTransceiver(track, init);
+        t._layout = layout;
         this._senders.set(stream, t);
       }
       await this._negotiate();
@@ -80,17 +96,19 @@ export class Subscriber {
     this._request = request;
     this._onTrack = onTrack;
     this._pc = null;
-    this._wanted = new Map();  // "userId/stream" -> {userId, stream}
+    this._wanted = new Map();  // "userId/stream" -> {userId, stream, small}
     this._byMid = new Map();
     this._queue = new Queue();
   }
 
   get pc() { return this._pc; }
 
-  want(userId, stream, on) {
+  /** small: for main video, the publisher's low simulcast layer. */
+  want(userId, stream, on, { small = false } = {}) {
     const key = `${userId}/${stream}`;
-    if (on === this._wanted.has(key)) return Promise.resolve();
-    if (on) this._wanted.set(key, { userId, stream });
+    const had = this._wanted.get(key);
+    if (on ? had && !!had.small === small : !had) return Promise.resolve();
+    if (on) this._wanted.set(key, stream === 'main' && small ? { userId, stream, small: true } : { userId, stream });
     else this._wanted.delete(key);
     return this._queue.run(() => this._negotiate());
   }

@@ -22,6 +22,37 @@ const char* streamName(sdp::StreamType t) {
 
 base::Error sdpError(const base::Error& e) { return base::makeError("INVALID_SDP", e.message); }
 
+uint8_t extId(const std::vector<sdp::NegotiatedExtension>& exts, std::string_view uri) {
+  auto id = sdp::extensionId(exts, uri);
+  return id && *id < 256 ? static_cast<uint8_t>(*id) : 0;
+}
+
+// BUNDLE shares one id space, so the first section that negotiated an extension names its id.
+rtp::ExtensionIds publisherExtensions(const sdp::PublishParams& params) {
+  rtp::ExtensionIds ids;
+  for (const auto& s : params.sections) {
+    if (s.rejected) continue;
+    if (!ids.mid) ids.mid = extId(s.extensions, rtp::kUriMid);
+    if (!ids.rid) ids.rid = extId(s.extensions, rtp::kUriRid);
+    if (!ids.repairedRid) ids.repairedRid = extId(s.extensions, rtp::kUriRepairedRid);
+    if (!ids.transportSeq) ids.transportSeq = extId(s.extensions, rtp::kUriTransportCc);
+    if (!ids.audioLevel) ids.audioLevel = extId(s.extensions, rtp::kUriAudioLevel);
+  }
+  return ids;
+}
+
+// Simulcast layers of a section, lowest first: the send rids in offer order (the SDK lists the
+// small layer first), or the SSRCs of a=ssrc-group:SIM.
+sfu::LayerSpec layersOf(const sdp::PublishSection& s) {
+  sfu::LayerSpec layers;
+  layers.mid = s.mid;
+  for (const auto& r : s.rids)
+    if (r.direction == sdp::RidDirection::kSend && !r.paused) layers.rids.push_back(r.rid);
+  if (layers.rids.empty() && s.ssrcs.size() > 1)
+    for (const auto& l : s.ssrcs) layers.ssrcs.push_back(l.ssrc);
+  return layers;
+}
+
 uint32_t randomSsrc() {
   auto b = crypto::randomBytes(4);
   uint32_t v = (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
@@ -148,18 +179,27 @@ base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessi
       }
     });
 
-  // Tracks: one per live section with a known SSRC (the lowest simulcast layer for now).
+  w.post([transportId, ids = publisherExtensions(answer->params)](MediaWorker& worker) {
+    worker.router().setPublisherExtensions(transportId, ids);
+  });
+  // Tracks: one per live section with a known SSRC or simulcast rids.
   std::map<std::string, Publication> next;
   signal::PublishResult result;
   for (const auto& s : answer->params.sections) {
-    if (s.rejected || !s.active || s.ssrcs.empty() || s.codecs.empty()) continue;
+    if (s.rejected || !s.active || (s.ssrcs.empty() && s.rids.empty()) || s.codecs.empty()) continue;
     std::string stream = streamName(s.streamType);
     auto old = peer.published.find(stream);
-    Publication p{old != peer.published.end() && old->second.section.ssrcs == s.ssrcs ? old->second.track : nextTrackId_++, s};
-    if (old == peer.published.end() || old->second.track != p.track) {
-      sfu::TrackSpec spec{s.ssrcs.front().ssrc, s.codecs.front().clockRate, s.kind == sdp::MediaKind::kVideo,
+    bool same = old != peer.published.end() && old->second.section.ssrcs == s.ssrcs && old->second.section.rids == s.rids &&
+                old->second.section.mid == s.mid;
+    Publication p{same ? old->second.track : nextTrackId_++, s};
+    if (!same) {
+      sfu::LayerSpec layers = layersOf(s);
+      uint32_t ssrc = layers.rids.empty() && !s.ssrcs.empty() ? s.ssrcs.front().ssrc : 0;
+      sfu::TrackSpec spec{ssrc, s.codecs.front().clockRate, s.kind == sdp::MediaKind::kVideo,
                           rtp::codecKindFromName(s.codecs.front().name)};
-      w.post([id = p.track, transportId, spec](MediaWorker& worker) { worker.router().addTrack(id, transportId, spec); });
+      w.post([id = p.track, transportId, spec, layers](MediaWorker& worker) {
+        worker.router().addTrack(id, transportId, spec, layers);
+      });
     }
     next[stream] = p;
     result.activeStreams.push_back(stream);
@@ -185,7 +225,7 @@ void MediaPlane::unpublish(const signal::MediaSessionRef& ref) {
 }
 
 base::Result<std::string> MediaPlane::subscribe(const signal::MediaSessionRef& ref,
-                                                const std::vector<std::pair<std::string, std::string>>& streams) {
+                                                const std::vector<signal::StreamWant>& streams) {
   Peer& peer = peers_[ref.session];
   peer.worker = ref.worker;
   peer.room = ref.room;
@@ -194,7 +234,8 @@ base::Result<std::string> MediaPlane::subscribe(const signal::MediaSessionRef& r
   MediaWorker& w = workerOf(peer);
   sdp::SubscribeSpec spec;
   std::map<std::pair<std::string, std::string>, Subscription> next;
-  for (const auto& key : streams) {
+  for (const auto& want : streams) {
+    std::pair<std::string, std::string> key{want.userId, want.stream};
     Peer* publisher = findPublisher(peer.room, key.first);
     auto pub = publisher ? publisher->published.find(key.second) : decltype(publisher->published.end()){};
     if (!publisher || pub == publisher->published.end())
@@ -203,6 +244,7 @@ base::Result<std::string> MediaPlane::subscribe(const signal::MediaSessionRef& r
     Subscription sub = old != peer.subscribed.end() && old->second.track == pub->second.track
                            ? old->second
                            : Subscription{pub->second.track, "t" + std::to_string(nextMid_++), randomSsrc()};
+    sub.small = want.small;
     sdp::SubscribeTrack t;
     t.mid = sub.mid;
     t.kind = pub->second.section.kind;
@@ -220,11 +262,18 @@ base::Result<std::string> MediaPlane::subscribe(const signal::MediaSessionRef& r
   for (const auto& [key, sub] : peer.subscribed)
     if (!next.count(key) || next[key].track != sub.track)
       w.post([track = sub.track, subscriber](MediaWorker& worker) { worker.router().removeDownTrack(track, subscriber); });
-  for (const auto& [key, sub] : next)
-    if (!peer.subscribed.count(key) || peer.subscribed[key].track != sub.track)
-      w.post([track = sub.track, subscriber, ssrc = sub.outSsrc, now = clock_.steadyMs()](MediaWorker& worker) {
-        worker.router().addDownTrack(track, subscriber, ssrc, now);
+  for (const auto& [key, sub] : next) {
+    uint8_t layer = sub.small ? 0 : sfu::kHighestLayer;
+    auto old = peer.subscribed.find(key);
+    if (old == peer.subscribed.end() || old->second.track != sub.track)
+      w.post([track = sub.track, subscriber, ssrc = sub.outSsrc, layer, now = clock_.steadyMs()](MediaWorker& worker) {
+        worker.router().addDownTrack(track, subscriber, ssrc, now, layer);
       });
+    else if (old->second.small != sub.small)
+      w.post([track = sub.track, subscriber, layer, now = clock_.steadyMs()](MediaWorker& worker) {
+        worker.router().setPreferredLayer(track, subscriber, layer, now);
+      });
+  }
   peer.subscribed = std::move(next);
   peer.lastOffer = *offer;
   return offer->serialize();

@@ -41,8 +41,7 @@ class MediaPlane final : public signal::MediaControl {
   base::Result<signal::PublishResult> publish(const signal::MediaSessionRef& ref, const std::string& offerSdp,
                                               const std::map<std::string, std::string>& streamsByMid) override;
   void unpublish(const signal::MediaSessionRef& ref) override;
-  base::Result<std::string> subscribe(const signal::MediaSessionRef& ref,
-                                      const std::vector<std::pair<std::string, std::string>>& streams) override;
+  base::Result<std::string> subscribe(const signal::MediaSessionRef& ref, const std::vector<signal::StreamWant>& streams) override;
   base::Status subscribeAnswer(const signal::MediaSessionRef& ref, const std::string& answerSdp) override;
   void sessionEnded(const signal::MediaSessionRef& ref) override;
 
@@ -60,6 +59,7 @@ class MediaPlane final : public signal::MediaControl {
     sfu::TrackId track = 0;
     std::string mid;
     uint32_t outSsrc = 0;
+    bool small = false;  // main video: the subscriber prefers the low simulcast layer
   };
   struct Peer {
     uint32_t worker = 0;

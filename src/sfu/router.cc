@@ -7,6 +7,9 @@
 #include "rtp/rtcp/rtcp_header.h"
 #include "rtp/rtcp/rtcp_nack.h"
 #include "rtp/rtcp/rtcp_pli.h"
+#include "rtp/rtcp/rtcp_rr.h"
+#include "rtp/rtcp/rtcp_sr.h"
+#include "rtp/rtcp/rtcp_transport_feedback.h"
 #include "rtp/rtp_packet.h"
 
 namespace atrium::sfu {
@@ -14,27 +17,57 @@ namespace {
 
 uint64_t downKey(PeerId subscriber, uint32_t outSsrc) { return (subscriber << 32) ^ outSsrc; }
 
+bool layerActive(int64_t lastPacketMs, int64_t nowMs) {
+  return lastPacketMs >= 0 && nowMs - lastPacketMs < Router::kLayerIdleMs;
+}
+
 }  // namespace
 
-void Router::addTrack(TrackId id, PeerId publisher, const TrackSpec& spec) {
+void Router::setPublisherExtensions(PeerId publisher, const rtp::ExtensionIds& ids) { publishers_[publisher].ext = ids; }
+
+void Router::addTrack(TrackId id, PeerId publisher, const TrackSpec& spec, const LayerSpec& layers) {
+  auto track = std::make_unique<Track>();
+  track->id = id;
+  track->publisher = publisher;
+  track->spec = spec;
+  track->mid = layers.mid;
+  size_t count = std::clamp<size_t>(std::max(layers.rids.size(), layers.ssrcs.size()), 1, kMaxLayers);
+  track->layers.resize(count);
   stream::RetransmissionBufferOptions history;
   history.capacity = spec.video ? 1024 : 128;
   history.minResendIntervalMs = 0;  // several subscribers may ask for the same packet
-  auto track = std::make_unique<Track>(
-      Track{id, publisher, spec, stream::KeyframeRequestThrottle(), stream::RetransmissionBuffer(history), {}});
-  bySsrc_[spec.ssrc] = track.get();
+  for (size_t i = 0; i < count; ++i) {
+    Layer& l = track->layers[i];
+    if (i < layers.rids.size()) l.rid = layers.rids[i];
+    l.history = std::make_unique<stream::RetransmissionBuffer>(history);
+  }
+  Track& t = *track;
   tracks_[id] = std::move(track);
+  publishers_[publisher].tracks.push_back(&t);
+  if (spec.ssrc && layers.ssrcs.empty()) mapSsrc(t, 0, spec.ssrc);
+  for (size_t i = 0; i < std::min(count, layers.ssrcs.size()); ++i) mapSsrc(t, static_cast<uint8_t>(i), layers.ssrcs[i]);
+}
+
+void Router::mapSsrc(Track& track, uint8_t layer, uint32_t ssrc) {
+  Layer& l = track.layers[layer];
+  if (l.ssrc) bySsrc_.erase(l.ssrc);  // a publisher restarting a layer gets a new SSRC
+  l.ssrc = ssrc;
+  l.stats.emplace(ssrc, track.spec.clockRate);
+  bySsrc_[ssrc] = SsrcRef{&track, layer};
 }
 
 void Router::removeTrack(TrackId id) {
   auto it = tracks_.find(id);
   if (it == tracks_.end()) return;
-  for (auto& d : it->second->downTracks) byOutSsrc_.erase(downKey(d->subscriber, d->rewriter.ssrc()));
-  bySsrc_.erase(it->second->spec.ssrc);
+  Track* t = it->second.get();
+  for (auto& d : t->downTracks) byOutSsrc_.erase(downKey(d->subscriber, d->rewriter.ssrc()));
+  for (auto& l : t->layers)
+    if (l.ssrc) bySsrc_.erase(l.ssrc);
+  if (auto p = publishers_.find(t->publisher); p != publishers_.end()) std::erase(p->second.tracks, t);
   tracks_.erase(it);
 }
 
-void Router::addDownTrack(TrackId trackId, PeerId subscriber, uint32_t outSsrc, int64_t nowMs) {
+void Router::addDownTrack(TrackId trackId, PeerId subscriber, uint32_t outSsrc, int64_t nowMs, uint8_t preferredLayer) {
   auto it = tracks_.find(trackId);
   if (it == tracks_.end()) return;
   Track& track = *it->second;
@@ -44,10 +77,50 @@ void Router::addDownTrack(TrackId trackId, PeerId subscriber, uint32_t outSsrc, 
   options.video = track.spec.video;
   options.initialSeq = static_cast<uint16_t>(outSsrc * 2654435761u >> 16);
   options.initialTimestamp = outSsrc * 40503u;
-  auto down = std::make_unique<DownTrack>(DownTrack{&track, subscriber, stream::RtpRewriter(options)});
+  auto down = std::make_unique<DownTrack>(DownTrack{&track, subscriber, stream::RtpRewriter(options), preferredLayer});
+  DownTrack& d = *down;
   byOutSsrc_[downKey(subscriber, outSsrc)] = down.get();
   track.downTracks.push_back(std::move(down));
-  if (track.spec.video) requestKeyframe(track, nowMs);  // a new viewer needs a keyframe to start
+  d.rewriter.setTargetLayer(static_cast<uint8_t>(track.layers.size() - 1));
+  chooseLayer(d, nowMs);
+  if (track.spec.video) requestKeyframe(track, d.rewriter.targetLayer(), nowMs);  // a new viewer needs a keyframe
+}
+
+void Router::setPreferredLayer(TrackId trackId, PeerId subscriber, uint8_t layer, int64_t nowMs) {
+  auto it = tracks_.find(trackId);
+  if (it == tracks_.end()) return;
+  for (auto& d : it->second->downTracks)
+    if (d->subscriber == subscriber) {
+      d->preferredLayer = layer;
+      chooseLayer(*d, nowMs);
+    }
+}
+
+int Router::currentLayer(TrackId trackId, PeerId subscriber) const {
+  auto it = tracks_.find(trackId);
+  if (it == tracks_.end()) return -1;
+  for (const auto& d : it->second->downTracks)
+    if (d->subscriber == subscriber) return d->rewriter.currentLayer();
+  return -1;
+}
+
+void Router::chooseLayer(DownTrack& down, int64_t nowMs) {
+  Track& t = *down.track;
+  int count = static_cast<int>(t.layers.size());
+  if (count == 1) return;
+  int preferred = std::min<int>(down.preferredLayer, count - 1);
+  // The best layer at or below the preference that is arriving; failing that the lowest above
+  // it; failing that (nothing arrives yet) the preference itself.
+  int best = -1;
+  for (int l = preferred; l >= 0 && best < 0; --l)
+    if (layerActive(t.layers[static_cast<size_t>(l)].lastPacketMs, nowMs)) best = l;
+  for (int l = preferred + 1; l < count && best < 0; ++l)
+    if (layerActive(t.layers[static_cast<size_t>(l)].lastPacketMs, nowMs)) best = l;
+  if (best < 0) best = preferred;
+  if (best == down.rewriter.targetLayer()) return;
+  down.rewriter.setTargetLayer(static_cast<uint8_t>(best));
+  ++stats_.layerSwitches;
+  requestKeyframe(t, static_cast<uint8_t>(best), nowMs);
 }
 
 void Router::removeDownTrack(TrackId trackId, PeerId subscriber) {
@@ -65,6 +138,25 @@ void Router::removePeer(PeerId peer) {
     if (t->publisher == peer) published.push_back(id);
   for (TrackId id : published) removeTrack(id);
   for (auto& [id, t] : tracks_) removeDownTrack(id, peer);
+  publishers_.erase(peer);
+}
+
+const Router::SsrcRef* Router::learnSsrc(PeerId from, const rtp::RtpPacket& packet) {
+  auto pub = publishers_.find(from);
+  if (pub == publishers_.end() || !pub->second.ext.mid || !pub->second.ext.rid) return nullptr;
+  auto mid = rtp::readMid(packet, pub->second.ext.mid);
+  auto rid = rtp::readRid(packet, pub->second.ext.rid);
+  if (!mid || !rid) return nullptr;
+  for (Track* t : pub->second.tracks) {
+    if (t->mid != *mid) continue;
+    for (size_t i = 0; i < t->layers.size(); ++i)
+      if (!t->layers[i].rid.empty() && t->layers[i].rid == *rid) {
+        mapSsrc(*t, static_cast<uint8_t>(i), packet.ssrc());
+        ++stats_.ssrcsLearned;
+        return &bySsrc_[packet.ssrc()];
+      }
+  }
+  return nullptr;
 }
 
 void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
@@ -74,20 +166,33 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
     ++stats_.dropped;
     return;
   }
-  auto it = bySsrc_.find(parsed->ssrc());
-  if (it == bySsrc_.end() || it->second->publisher != from) {
+  auto pub = publishers_.find(from);
+  if (pub != publishers_.end() && pub->second.ext.transportSeq) {
+    if (auto seq = rtp::readTransportSeq(*parsed, pub->second.ext.transportSeq)) {
+      pub->second.twcc.onPacket(*seq, nowMs * 1000);
+      pub->second.lastMediaSsrc = parsed->ssrc();
+    }
+  }
+  const SsrcRef* ref = nullptr;
+  if (auto it = bySsrc_.find(parsed->ssrc()); it != bySsrc_.end()) ref = &it->second;
+  else ref = learnSsrc(from, *parsed);
+  if (!ref || ref->track->publisher != from) {
     ++stats_.unknownSsrc;
     return;
   }
-  Track& track = *it->second;
+  Track& track = *ref->track;
+  Layer& layer = track.layers[ref->layer];
+  layer.lastPacketMs = nowMs;
   stream::RtpInput in;
   in.seq = parsed->sequenceNumber();
   in.timestamp = parsed->timestamp();
+  in.layer = ref->layer;
   in.marker = parsed->marker();
   in.paddingOnly = parsed->payloadSize() == 0;
   in.keyframe = track.spec.video && rtp::isKeyframe(track.spec.codec, parsed->payload());
   in.arrivalMs = nowMs;
-  if (in.keyframe) track.keyframes.onKeyframe(nowMs);
+  if (layer.stats) layer.stats->onPacket(in.seq, in.timestamp, nowMs, parsed->payloadSize());
+  if (in.keyframe) layer.keyframes.onKeyframe(nowMs);
   // Header extensions are left out: their ids were negotiated with the publisher, not with the
   // subscribers (a publisher's MID would even misroute the packet in a subscriber).
   size_t fixed = rtp::RtpPacket::kFixedHeaderSize + 4u * parsed->csrcCount();
@@ -96,12 +201,13 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
   stripped_[0] &= static_cast<uint8_t>(~0x10);
   std::memcpy(stripped_.data() + fixed, packet.data() + parsed->headerSize(), rest);
   std::span<const uint8_t> original(stripped_.data(), fixed + rest);
-  track.history.store(in.seq, original, nowMs);
+  layer.history->store(in.seq, original, nowMs);
   for (auto& down : track.downTracks) {
     auto decision = down->rewriter.rewrite(in);
     if (!decision.forwarded()) {
-      ++stats_.dropped;
-      if (down->rewriter.needsKeyframe()) requestKeyframe(track, nowMs);
+      // Packets of layers this subscriber does not take are the normal case, not a loss.
+      if (decision.reason != stream::DropReason::kOtherLayer) ++stats_.dropped;
+      if (down->rewriter.needsKeyframe()) requestKeyframe(track, down->rewriter.targetLayer(), nowMs);
       continue;
     }
     // The one copy SRTP needs: each subscriber gets its own header and encryption.
@@ -121,9 +227,25 @@ size_t Router::rewriteInto(std::span<const uint8_t> source, uint32_t ssrc, uint1
 }
 
 void Router::onRtcp(PeerId from, std::span<const uint8_t> packet, int64_t nowMs) {
-  // Feedback about our down-tracks comes from subscribers; publishers' own reports (SR, SDES)
-  // are not forwarded yet.
-  onSubscriberFeedback(from, packet, nowMs);
+  // Publishers and subscribers use separate transports, so the sender tells which kind of
+  // report this is: a publisher's SRs feed our receiver reports; everything a subscriber sends
+  // is feedback about its down-tracks.
+  if (publishers_.count(from)) onPublisherReport(packet, nowMs);
+  else onSubscriberFeedback(from, packet, nowMs);
+}
+
+void Router::onPublisherReport(std::span<const uint8_t> packet, int64_t nowMs) {
+  auto compound = rtp::RtcpCompound::parse(packet);
+  if (!compound) return;
+  for (const rtp::RtcpHeader& h : *compound) {
+    if (h.packetType() != rtp::kRtcpSr) continue;
+    auto sr = rtp::RtcpSenderReport::parse(h.packet());
+    if (!sr) continue;
+    auto it = bySsrc_.find(sr->senderSsrc());
+    if (it == bySsrc_.end()) continue;
+    auto& stats = it->second.track->layers[it->second.layer].stats;
+    if (stats) stats->onSenderReport(sr->senderInfo().ntpTime, nowMs);
+  }
 }
 
 void Router::onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, int64_t nowMs) {
@@ -139,8 +261,8 @@ void Router::onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, 
       DownTrack& down = *d->second;
       nack->forEachLost([&](uint16_t outSeq) {
         auto ref = down.rewriter.toIncomingSeq(outSeq);
-        if (!ref) return;
-        auto original = down.track->history.find(ref->seq, nowMs);
+        if (!ref || ref->layer >= down.track->layers.size()) return;
+        auto original = down.track->layers[ref->layer].history->find(ref->seq, nowMs);
         if (original.size() < rtp::RtpPacket::kFixedHeaderSize) return;
         uint32_t incomingTs = (uint32_t{original[4]} << 24) | (uint32_t{original[5]} << 16) |
                               (uint32_t{original[6]} << 8) | original[7];
@@ -161,24 +283,62 @@ void Router::onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, 
       auto d = byOutSsrc_.find(downKey(from, mediaSsrc));
       if (d == byOutSsrc_.end()) continue;
       ++stats_.keyframeRequestsIn;
-      requestKeyframe(*d->second->track, nowMs);
+      requestKeyframe(*d->second->track, d->second->rewriter.targetLayer(), nowMs);
     }
   }
 }
 
-void Router::requestKeyframe(Track& track, int64_t nowMs) {
-  if (track.keyframes.request(nowMs).send) sendKeyframeRequest(track);
+void Router::requestKeyframe(Track& track, uint8_t layer, int64_t nowMs) {
+  if (!track.spec.video || layer >= track.layers.size()) return;
+  if (track.layers[layer].keyframes.request(nowMs).send) sendKeyframeRequest(track, layer);
 }
 
-void Router::sendKeyframeRequest(Track& track) {
+void Router::sendKeyframeRequest(Track& track, uint8_t layer) {
+  uint32_t ssrc = track.layers[layer].ssrc;
+  if (!ssrc) return;  // not learned yet: the first packets of a new layer start with a keyframe
   std::array<uint8_t, 64> buf{};
-  size_t n = rtp::RtcpPli::build(buf, kRtcpSenderSsrc, track.spec.ssrc);
+  size_t n = rtp::RtcpPli::build(buf, kRtcpSenderSsrc, ssrc);
   if (n > 0 && out_.sendRtcp(track.publisher, buf, n)) ++stats_.keyframeRequestsUp;
+}
+
+void Router::sendPublisherFeedback(PeerId id, Publisher& pub, int64_t nowMs) {
+  std::array<uint8_t, 1200> buf{};
+  if (nowMs - pub.lastTwccMs >= kTwccIntervalMs) {
+    pub.lastTwccMs = nowMs;
+    auto arrivals = pub.twcc.collect();
+    if (!arrivals.empty()) {
+      size_t n = rtp::RtcpTransportFeedback::build(buf, kRtcpSenderSsrc, pub.lastMediaSsrc, pub.twcc.nextFeedbackCount(),
+                                                   arrivals);
+      if (n > 0 && out_.sendRtcp(id, buf, n)) ++stats_.twccFeedbackSent;
+    }
+  }
+  if (nowMs - pub.lastReportMs >= kReceiverReportIntervalMs) {
+    pub.lastReportMs = nowMs;
+    std::array<rtp::RtcpReportBlock, 31> blocks{};
+    size_t count = 0;
+    for (Track* t : pub.tracks)
+      for (auto& l : t->layers) {
+        if (!l.stats || !l.stats->valid() || count == blocks.size()) continue;
+        stream::ReportBlock r = l.stats->report(nowMs);
+        blocks[count++] = {r.ssrc, r.fractionLost, r.cumulativeLost, r.extendedHighestSeq, r.jitter, r.lastSr, r.delaySinceLastSr};
+      }
+    if (count == 0) return;
+    size_t n = rtp::RtcpReceiverReport::build(buf, kRtcpSenderSsrc, std::span(blocks).first(count));
+    if (n > 0 && out_.sendRtcp(id, buf, n)) ++stats_.receiverReportsSent;
+  }
 }
 
 void Router::tick(int64_t nowMs) {
   for (auto& [id, t] : tracks_)
-    if (t->keyframes.poll(nowMs).send) sendKeyframeRequest(*t);
+    for (size_t i = 0; i < t->layers.size(); ++i)
+      if (t->layers[i].keyframes.poll(nowMs).send) sendKeyframeRequest(*t, static_cast<uint8_t>(i));
+  if (nowMs - lastLayerCheckMs_ >= kLayerCheckIntervalMs) {
+    lastLayerCheckMs_ = nowMs;
+    for (auto& [id, t] : tracks_)
+      if (t->layers.size() > 1)
+        for (auto& d : t->downTracks) chooseLayer(*d, nowMs);
+  }
+  for (auto& [id, pub] : publishers_) sendPublisherFeedback(id, pub, nowMs);
 }
 
 }  // namespace atrium::sfu

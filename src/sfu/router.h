@@ -1,28 +1,45 @@
-// Router: the forwarding core of one media worker. Publishers' tracks (by SSRC) fan out to
-// down-tracks (one per subscriber and track) with their own SSRC, sequence and timestamp space
-// (stream::RtpRewriter). Each track keeps ONE retransmission buffer of the packets as received
-// (not one per subscriber: 1000 subscribers would otherwise hold 1000 copies); a subscriber's
-// NACK is translated back to the publisher's sequence number through its rewriter and the
-// packet rewritten again for that subscriber. Keyframe requests go upstream at most once per
-// interval however many subscribers ask.
+// Router: the forwarding core of one media worker. Publishers' tracks fan out to down-tracks
+// (one per subscriber and track) with their own SSRC, sequence and timestamp space
+// (stream::RtpRewriter). Each track keeps ONE retransmission buffer per layer of the packets as
+// received (not one per subscriber: 1000 subscribers would otherwise hold 1000 copies); a
+// subscriber's NACK is translated back to the publisher's sequence number through its rewriter
+// and the packet rewritten again for that subscriber. Keyframe requests go upstream at most once
+// per interval and layer however many subscribers ask.
+//
+// Simulcast: a main-video track may have up to kMaxLayers layers, lowest first. Their SSRCs are
+// either declared (a=ssrc-group:SIM) or learned from the first packet that carries the track's
+// MID and a RID the publisher offered (Chrome declares no SSRCs for rid-based simulcast). Each
+// down-track has a preferred layer (the subscriber's "big" or "small"); the router forwards the
+// best layer at or below it that is actually arriving, so a layer the publisher's encoder turned
+// off (its bandwidth estimate fell) never leaves a subscriber without video.
+//
+// Publishers hear back from us: transport-wide-cc feedback every 100 ms (Chrome raises its send
+// rate only on feedback) and receiver reports every second (loss and jitter, and the LSR/DLSR
+// Chrome computes its RTT from).
 //
 // The router knows peers only by id and sends through PeerOutput, so it never includes the
 // transport (the app wires WebRtcTransport to it). Single-threaded: the worker's loop calls it.
-// Packet path (onRtp/onRtcp): no allocation — tracks and down-tracks are created on the control
-// path and looked up in hash maps; each forwarded copy is written into one scratch buffer.
+// Packet path (onRtp/onRtcp): no allocation in steady state — tracks and down-tracks are
+// created on the control path and looked up in hash maps; each forwarded copy is written into
+// one scratch buffer. (Learning a simulcast SSRC inserts once per layer.)
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "rtp/codecs/codec.h"
+#include "rtp/header_extensions.h"
 #include "stream/keyframe_request_throttle.h"
+#include "stream/receive_stats.h"
 #include "stream/retransmission_buffer.h"
 #include "stream/rtp_rewriter.h"
+#include "stream/twcc_recorder.h"
 
 namespace atrium::sfu {
 
@@ -38,11 +55,23 @@ class PeerOutput {
 };
 
 struct TrackSpec {
-  uint32_t ssrc = 0;
+  uint32_t ssrc = 0;  // single-layer tracks; 0 for a simulcast track (see LayerSpec)
   uint32_t clockRate = 90000;
   bool video = true;
   rtp::CodecKind codec = rtp::CodecKind::kUnknown;
 };
+
+// Simulcast layers of a track, lowest first: either rids (SSRCs learned from the rid extension)
+// or declared SSRCs. At most kMaxLayers; more are ignored.
+struct LayerSpec {
+  std::string mid;
+  std::vector<std::string> rids;
+  std::vector<uint32_t> ssrcs;
+};
+
+inline constexpr size_t kMaxLayers = 3;
+// A down-track's preference meaning "the highest layer there is".
+inline constexpr uint8_t kHighestLayer = 0xff;
 
 struct RouterStats {
   uint64_t rtpIn = 0;
@@ -53,30 +82,47 @@ struct RouterStats {
   uint64_t retransmitted = 0;
   uint64_t keyframeRequestsIn = 0;
   uint64_t keyframeRequestsUp = 0;
+  uint64_t layerSwitches = 0;
+  uint64_t ssrcsLearned = 0;
+  uint64_t twccFeedbackSent = 0;
+  uint64_t receiverReportsSent = 0;
 };
 
 class Router {
  public:
   static constexpr size_t kScratchBytes = 1500 + 64;
   static constexpr uint32_t kRtcpSenderSsrc = 1;  // our own SSRC in feedback we originate
+  static constexpr int64_t kTwccIntervalMs = 100;
+  static constexpr int64_t kReceiverReportIntervalMs = 1000;
+  // A layer with no packet for this long is taken as switched off by the publisher.
+  static constexpr int64_t kLayerIdleMs = 1500;
+  static constexpr int64_t kLayerCheckIntervalMs = 250;
 
   explicit Router(PeerOutput& out) : out_(out) {}
 
   // Control path.
-  void addTrack(TrackId id, PeerId publisher, const TrackSpec& spec);
+  // The header-extension ids negotiated with a publisher (mid/rid to learn simulcast SSRCs,
+  // transport-wide seq for feedback). Zero ids are "not negotiated".
+  void setPublisherExtensions(PeerId publisher, const rtp::ExtensionIds& ids);
+  void addTrack(TrackId id, PeerId publisher, const TrackSpec& spec, const LayerSpec& layers = {});
   void removeTrack(TrackId id);
   // Starts forwarding `track` to `subscriber` as outSsrc; asks the publisher for a keyframe.
-  void addDownTrack(TrackId track, PeerId subscriber, uint32_t outSsrc, int64_t nowMs);
+  void addDownTrack(TrackId track, PeerId subscriber, uint32_t outSsrc, int64_t nowMs,
+                    uint8_t preferredLayer = kHighestLayer);
+  // The subscriber's choice of layer (0 = the small stream, kHighestLayer = the big one).
+  void setPreferredLayer(TrackId track, PeerId subscriber, uint8_t layer, int64_t nowMs);
   void removeDownTrack(TrackId track, PeerId subscriber);
   void removePeer(PeerId peer);  // as publisher and as subscriber
 
   // Packet path (decrypted packets).
   void onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs);
   void onRtcp(PeerId from, std::span<const uint8_t> packet, int64_t nowMs);
-  void tick(int64_t nowMs);  // delayed keyframe requests
+  void tick(int64_t nowMs);  // delayed keyframe requests, layer choice, publisher feedback
 
   const RouterStats& stats() const { return stats_; }
   size_t trackCount() const { return tracks_.size(); }
+  // The layer a down-track forwards now (-1 before its first packet); for tests and stats.
+  int currentLayer(TrackId track, PeerId subscriber) const;
 
  private:
   struct Track;
@@ -84,28 +130,56 @@ class Router {
     Track* track;
     PeerId subscriber;
     stream::RtpRewriter rewriter;
+    uint8_t preferredLayer = kHighestLayer;
+  };
+  struct Layer {
+    uint32_t ssrc = 0;
+    std::string rid;
+    stream::KeyframeRequestThrottle keyframes;
+    std::unique_ptr<stream::RetransmissionBuffer> history;  // packets as received, extensions stripped
+    std::optional<stream::ReceiveStats> stats;
+    int64_t lastPacketMs = -1;
   };
   struct Track {
     TrackId id;
     PeerId publisher;
     TrackSpec spec;
-    stream::KeyframeRequestThrottle keyframes;
-    stream::RetransmissionBuffer history;  // packets as received, extensions stripped
+    std::string mid;
+    std::vector<Layer> layers;  // at least one
     std::vector<std::unique_ptr<DownTrack>> downTracks;
   };
+  struct SsrcRef {
+    Track* track;
+    uint8_t layer;
+  };
+  struct Publisher {
+    rtp::ExtensionIds ext;
+    stream::TwccRecorder twcc;
+    uint32_t lastMediaSsrc = 0;
+    int64_t lastTwccMs = 0;
+    int64_t lastReportMs = 0;
+    std::vector<Track*> tracks;
+  };
 
-  void requestKeyframe(Track& track, int64_t nowMs);
-  void sendKeyframeRequest(Track& track);
+  const SsrcRef* learnSsrc(PeerId from, const rtp::RtpPacket& packet);
+  void mapSsrc(Track& track, uint8_t layer, uint32_t ssrc);
+  void chooseLayer(DownTrack& down, int64_t nowMs);
+  void requestKeyframe(Track& track, uint8_t layer, int64_t nowMs);
+  void sendKeyframeRequest(Track& track, uint8_t layer);
   void onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, int64_t nowMs);
+  void onPublisherReport(std::span<const uint8_t> packet, int64_t nowMs);
+  void sendPublisherFeedback(PeerId id, Publisher& pub, int64_t nowMs);
   // Copies `source` into scratch_ with this down-track's header; returns the length or 0.
   size_t rewriteInto(std::span<const uint8_t> source, uint32_t ssrc, uint16_t seq, uint32_t timestamp);
 
   PeerOutput& out_;
   std::unordered_map<TrackId, std::unique_ptr<Track>> tracks_;
-  std::unordered_map<uint32_t, Track*> bySsrc_;                 // publisher SSRC -> track
-  std::unordered_map<uint64_t, DownTrack*> byOutSsrc_;          // (subscriber, out SSRC) -> down-track
+  std::unordered_map<uint32_t, SsrcRef> bySsrc_;          // publisher SSRC -> track and layer
+  std::unordered_map<uint64_t, DownTrack*> byOutSsrc_;    // (subscriber, out SSRC) -> down-track
+  std::unordered_map<PeerId, Publisher> publishers_;
   std::array<uint8_t, kScratchBytes> stripped_{};  // the incoming packet without extensions
   std::array<uint8_t, kScratchBytes> scratch_{};   // one subscriber's copy, encrypted in place
+  int64_t lastLayerCheckMs_ = 0;
   RouterStats stats_;
 };
 

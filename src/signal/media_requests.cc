@@ -59,12 +59,12 @@ void SignalingService::Impl::subscribe(Connection& c, std::optional<int64_t> id,
   Session* s = sessionOf(c);
   if (!s) return replyError(c, id, makeError("INVALID_STATE", "not in a room"));
   if (s->app.advancedPermission)
-    for (const auto& [user, stream] : req.streams)
+    for (const auto& [user, stream, small] : req.streams)
       if ((s->privileges & receivePrivilege(stream)) == 0)
         return replyError(c, id, makeError(std::string(auth::kPmkNoPrivilege), "the privateMapKey does not allow receiving " + stream));
   // Only streams of this room's members, as published now: the media plane never looks further.
   const room::Room* r = rooms.find(s->key);
-  for (const auto& [user, stream] : req.streams) {
+  for (const auto& [user, stream, small] : req.streams) {
     auto m = r ? r->members.find(user) : decltype(r->members.end()){};
     auto other = r && m != r->members.end() ? sessions.find(m->second.session) : sessions.end();
     if (other == sessions.end() || !other->second.published.count(stream) || user == s->userId)

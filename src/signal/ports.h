@@ -100,6 +100,14 @@ struct PublishResult {
   std::vector<std::string> activeStreams;  // "audio" / "main" / "sub" the publisher now sends
 };
 
+// One stream a subscriber wants: whose, which, and for main video which simulcast layer.
+struct StreamWant {
+  std::string userId;
+  std::string stream;  // "audio" | "main" | "sub"
+  bool small = false;  // main video: the small (low) layer when the publisher sends one
+  bool operator==(const StreamWant&) const = default;
+};
+
 class MediaControl {
  public:
   virtual ~MediaControl() = default;
@@ -107,8 +115,7 @@ class MediaControl {
                                               const std::map<std::string, std::string>& streamsByMid) = 0;
   virtual void unpublish(const MediaSessionRef& ref) = 0;
   // Returns the SFU's offer for the subscriber connection carrying exactly these streams.
-  virtual base::Result<std::string> subscribe(const MediaSessionRef& ref,
-                                              const std::vector<std::pair<std::string, std::string>>& streams) = 0;
+  virtual base::Result<std::string> subscribe(const MediaSessionRef& ref, const std::vector<StreamWant>& streams) = 0;
   virtual base::Status subscribeAnswer(const MediaSessionRef& ref, const std::string& answerSdp) = 0;
   virtual void sessionEnded(const MediaSessionRef& ref) = 0;
 };

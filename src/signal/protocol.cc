@@ -107,7 +107,13 @@ std::variant<RequestBody, base::Error> parseBody(const std::string& type, const 
         return badRequest("data.streams items must be {userId: string, stream: string}");
       const auto& stream = item["stream"].get_ref<const std::string&>();
       if (stream != "audio" && stream != "main" && stream != "sub") return invalid("stream must be audio, main or sub");
-      r.streams.emplace_back(item["userId"].get<std::string>(), stream);
+      bool small = false;
+      if (auto s = item.find("small"); s != item.end()) {
+        if (!s->is_boolean()) return badRequest("data.streams[].small must be a boolean");
+        small = s->get<bool>();
+        if (small && stream != "main") return invalid("only the main stream has a small layer");
+      }
+      r.streams.push_back({item["userId"].get<std::string>(), stream, small});
     }
     return RequestBody{std::move(r)};
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "signal/ports.h"
 #include "room/room_directory.h"
 
 namespace atrium::signal {
@@ -50,7 +51,7 @@ struct PublishReq {
 };
 struct UnpublishReq {};
 struct SubscribeReq {
-  std::vector<std::pair<std::string, std::string>> streams;  // (userId, "audio" | "main" | "sub")
+  std::vector<StreamWant> streams;
 };
 struct SubscribeAnswerReq {
   std::string sdp;

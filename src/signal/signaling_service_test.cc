@@ -367,7 +367,7 @@ struct FakeMedia : MediaControl {
     return r;
   }
   void unpublish(const MediaSessionRef&) override {}
-  base::Result<std::string> subscribe(const MediaSessionRef&, const std::vector<std::pair<std::string, std::string>>&) override {
+  base::Result<std::string> subscribe(const MediaSessionRef&, const std::vector<StreamWant>&) override {
     return std::string("offer");
   }
   base::Status subscribeAnswer(const MediaSessionRef&, const std::string&) override { return base::Ok{}; }
