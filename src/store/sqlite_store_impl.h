@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -117,6 +118,13 @@ class SqliteStore final : public Store {
   base::Result<std::vector<ErasureRecord>> listErasures(int64_t fromMs, int64_t toMs, std::optional<uint32_t> sdkAppId,
                                                         size_t limit) override;
 
+  // DataProtection (sqlite_data_protection.cc)
+  base::Result<PurgeReport> purgeExpired(const RetentionPolicy& policy, int64_t nowMs) override;
+  base::Result<PurgeReport> purgeApp(uint32_t sdkAppId) override;
+  base::Result<PurgeReport> eraseUser(uint32_t sdkAppId, std::string_view userId, std::string_view requestedBy,
+                                      int64_t nowMs) override;
+  base::Result<std::vector<std::pair<std::string, std::string>>> describeSchema() override;
+
  private:
   base::Status migrate();
   base::Status checkMasterKey();
@@ -135,6 +143,12 @@ class SqliteStore final : public Store {
   base::Status updateOne(Query& q, uint32_t sdkAppId);
   // Runs an UPDATE/DELETE; no row changed gives kErrRecordNotFound with `what` in the message.
   base::Status changeOne(Query& q, const std::string& what);
+
+  // Prepares and runs one statement (the caller holds mu_); returns the rows it changed.
+  base::Result<size_t> execCounting(const std::string& sql, const std::function<void(Query&)>& binder);
+  // DELETE ... WHERE key IN (SELECT key ... WHERE `where` LIMIT batch), repeated; takes mu_ per batch.
+  base::Result<size_t> deleteInBatches(const std::string& table, const std::string& key, const std::string& where,
+                                       const std::function<void(Query&)>& binder);
 
   base::Result<std::vector<ApiKey>> readApiKeys(Query& q, bool withSecret);
   base::Result<std::vector<UserSessionRecord>> readSessions(Query& q);

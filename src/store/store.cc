@@ -63,6 +63,21 @@ base::Status validateSurgeNotice(const SurgeNoticeRecord& n) {
   return base::Ok{};
 }
 
+size_t PurgeReport::total() const {
+  size_t n = 0;
+  for (const auto& [table, rows] : rowsByTable) n += rows;
+  return n;
+}
+
+void PurgeReport::add(std::string_view table, size_t rows) {
+  for (auto& [name, n] : rowsByTable)
+    if (name == table) {
+      n += rows;
+      return;
+    }
+  rowsByTable.emplace_back(std::string(table), rows);
+}
+
 std::string_view toString(AppStatus status) {
   switch (status) {
     case AppStatus::kActive: return "active";

@@ -434,6 +434,71 @@ class ErasureLog {
                                                                 std::optional<uint32_t> sdkAppId, size_t limit) = 0;
 };
 
+// --- Retention and erasure (R11, R13) ----------------------------------------------------------------
+
+inline constexpr int64_t kDefaultBackendLogsMs = 30 * kMsPerDay;
+inline constexpr int64_t kDefaultEntryEventsMs = 62 * kMsPerDay;
+inline constexpr int64_t kDefaultQualityMs = 14 * kMsPerDay;
+inline constexpr int64_t kDefaultAuditMs = 180 * kMsPerDay;
+// R13: a deleted app's data is gone within 7 days. purgeExpired runs hourly, so a grace of at
+// most 6 days (plus an hour's lag, plus time for a failed run to be retried) stays inside that.
+inline constexpr int64_t kMaxDeletedAppGraceMs = 6 * kMsPerDay;
+
+// How long each data category is kept, in ms before purgeExpired's nowMs. Row age is the time
+// the record was closed: a room's or session's end (open ones are never purged), a failure's
+// failed_at, a surge notice's end, otherwise its time_ms.
+struct RetentionPolicy {
+  // rooms, user_sessions, callback_failures. R13 names no figure; 30 days covers a month of
+  // support questions ("who was in room X last week?") and TRTC's 14-day DescribeRoomInfo window.
+  int64_t backendLogsMs = kDefaultBackendLogsMs;
+  // entry_events, though back-end logs, feed the SLA (R20-R22): a service month's report needs
+  // the whole month until the customer can no longer claim, so two months. They hold only masked ids.
+  int64_t entryEventsMs = kDefaultEntryEventsMs;
+  // quality_samples, user_events: R13 "quality data is queryable for 14 days" — and no longer.
+  int64_t qualityMs = kDefaultQualityMs;
+  // audit_log, erasure_log, surge_notices (the evidence behind an SLA exclusion). No personal
+  // data beyond masked IPs; kept when an app is purged (they are the operator's records).
+  int64_t auditMs = kDefaultAuditMs;
+  // Time after deleteApp before purgeExpired removes the app's data; 0..kMaxDeletedAppGraceMs.
+  int64_t deletedAppGraceMs = 0;
+};
+
+// Rows removed (or, for rooms.creator_user_id and entry_events.masked_user_id under erasure,
+// blanked) per table, in the order the tables were processed; a table appears once.
+struct PurgeReport {
+  std::vector<std::pair<std::string, size_t>> rowsByTable;
+  size_t total() const;
+  void add(std::string_view table, size_t rows);  // merges into an existing entry
+};
+
+class DataProtection {
+ public:
+  virtual ~DataProtection() = default;
+  // The hourly purge job: every row older than its category's retention, and every row of every
+  // app deleted at least deletedAppGraceMs ago (purgeApp). Large deletes run in bounded batches,
+  // each its own transaction, so writers are never blocked for long; a run cut short (crash,
+  // error) leaves consistent data and the next run continues. kErrInvalidArgument for a policy
+  // with a non-positive retention or a grace outside 0..kMaxDeletedAppGraceMs.
+  virtual base::Result<PurgeReport> purgeExpired(const RetentionPolicy& policy, int64_t nowMs) = 0;
+  // Everything of one deleted app, now: its rows in every table that holds app data, its API-key
+  // scope rows and finally the apps row (so an interrupted purge is retried). audit_log and
+  // erasure_log are kept (operator records, no personal data; they expire with auditMs).
+  // kErrAppNotFound when no such app, kErrInvalidArgument when it is not deleted.
+  virtual base::Result<PurgeReport> purgeApp(uint32_t sdkAppId) = 0;
+  // A data-subject erasure (R13), in one transaction: the user's user_sessions, user_events,
+  // quality_samples (as reporter or as peer) and queued/failed callbacks naming the user (any
+  // "UserId" member of the JSON body) are deleted; rooms they created keep the room with a blank
+  // creator; entry_events rows carrying the user's masked id get "****" (the mask is derivable from
+  // the id, so it is erased too, but the entry still counts for the SLA). An erasure_log row
+  // records the time, app, requestedBy and the total, not the user id. kErrInvalidArgument for an
+  // empty userId.
+  virtual base::Result<PurgeReport> eraseUser(uint32_t sdkAppId, std::string_view userId, std::string_view requestedBy,
+                                              int64_t nowMs) = 0;
+  // (table, column) of every column of the live schema, by table name then column position:
+  // the source of truth docs/data-inventory.md is checked against.
+  virtual base::Result<std::vector<std::pair<std::string, std::string>>> describeSchema() = 0;
+};
+
 // Everything one database holds. Implementations are safe to call from several threads, and
 // several processes (daemon and CLI) may open the same database at once.
 class Store : public AppRepository,
@@ -444,7 +509,8 @@ class Store : public AppRepository,
               public CallbackQueue,
               public QualityLog,
               public SurgeNoticeRepository,
-              public ErasureLog {};
+              public ErasureLog,
+              public DataProtection {};
 
 // Opens (creating and migrating if needed) a SQLite database. masterKey (32 bytes) encrypts the
 // secrets; the first open records a check value, so a later open with another key fails with
