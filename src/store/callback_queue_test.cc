@@ -45,7 +45,7 @@ const std::string kBody =
     "{\n\t\"EventGroupId\":\t1,\n\t\"EventType\":\t103,\n\t\"CallbackTs\":\t1615554923704,\n\t\"EventInfo\":\t{\n"
     "\t\t\"RoomId\":\t12345,\n\t\t\"UserId\":\t\"\xE7\x94\xA8\xE6\x88\xB7\",\n\t\t\"Role\":\t20\n\t}\n}";
 
-TEST_F(CallbackQueueTest, EnqueuedJobIsDueAtOnceWithItsFields) {
+TEST_P(CallbackQueueTest, EnqueuedJobIsDueAtOnceWithItsFields) {
   const int64_t id = enqueue(kBody, 1'000);
   EXPECT_GT(id, 0);
   auto jobs = store_->dueCallbacks(1'000, 10);
@@ -60,7 +60,7 @@ TEST_F(CallbackQueueTest, EnqueuedJobIsDueAtOnceWithItsFields) {
   EXPECT_EQ(empty.error().code, "INVALID_ARGUMENT");
 }
 
-TEST_F(CallbackQueueTest, DueJobsComeOldestFirstUpToTheLimit) {
+TEST_P(CallbackQueueTest, DueJobsComeOldestFirstUpToTheLimit) {
   enqueue("a", 100);
   enqueue("b", 50);  // enqueued later, with an earlier clock reading (another thread): still after "a"
   enqueue("c", 200);
@@ -70,7 +70,7 @@ TEST_F(CallbackQueueTest, DueJobsComeOldestFirstUpToTheLimit) {
   EXPECT_EQ(dueBodies(1'000), (std::vector<std::string>{"a", "b", "c", "d"}));
 }
 
-TEST_F(CallbackQueueTest, RescheduledJobWaitsUntilItsNextAttempt) {
+TEST_P(CallbackQueueTest, RescheduledJobWaitsUntilItsNextAttempt) {
   const int64_t a = enqueue("a", 100);
   enqueue("b", 100);
   ASSERT_TRUE(store_->rescheduleCallback(a, 1, 10'100).ok());
@@ -82,7 +82,7 @@ TEST_F(CallbackQueueTest, RescheduledJobWaitsUntilItsNextAttempt) {
   EXPECT_EQ(store_->rescheduleCallback(999'999, 1, 0).error().code, "RECORD_NOT_FOUND");
 }
 
-TEST_F(CallbackQueueTest, CompleteRemovesTheJobOnce) {
+TEST_P(CallbackQueueTest, CompleteRemovesTheJobOnce) {
   const int64_t a = enqueue("a", 100);
   const int64_t b = enqueue("b", 100);
   ASSERT_TRUE(store_->completeCallback(a).ok());
@@ -93,7 +93,7 @@ TEST_F(CallbackQueueTest, CompleteRemovesTheJobOnce) {
   EXPECT_EQ(failed(), 0u);
 }
 
-TEST_F(CallbackQueueTest, FailMovesTheJobToFailures) {
+TEST_P(CallbackQueueTest, FailMovesTheJobToFailures) {
   const int64_t a = enqueue("a", 100);
   enqueue("b", 100);
   const int64_t c = enqueue("c", 100, kOtherApp);
@@ -109,15 +109,15 @@ TEST_F(CallbackQueueTest, FailMovesTheJobToFailures) {
   EXPECT_EQ(store_->failCallback(a, "again", 62'000).error().code, "RECORD_NOT_FOUND");
   EXPECT_EQ(failed(), 2u);
   // Kept for inspection with what was known about it.
-  EXPECT_EQ(rawCount(path_, "SELECT COUNT(*) FROM callback_failures WHERE queue_id = " + std::to_string(a) +
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM callback_failures WHERE queue_id = " + std::to_string(a) +
                                 " AND body = 'a' AND attempts = 7 AND failed_at_ms = 61000 AND created_at_ms = 100 "
                                 "AND reason = 'HTTP 500 after 7 attempts'"),
             1);
-  EXPECT_EQ(rawCount(path_, "SELECT MAX(LENGTH(reason)) FROM callback_failures"), 1024);
+  EXPECT_EQ(rawCount("SELECT MAX(LENGTH(reason)) FROM callback_failures"), 1024);
 }
 
 // SQLite hands the id of a deleted newest row out again: order and failures must not mind.
-TEST_F(CallbackQueueTest, ReusedIdsKeepEnqueueOrderAndFailTwice) {
+TEST_P(CallbackQueueTest, ReusedIdsKeepEnqueueOrderAndFailTwice) {
   enqueue("a", 100);
   const int64_t b = enqueue("b", 100);
   ASSERT_TRUE(store_->failCallback(b, "gave up", 200).ok());
@@ -127,7 +127,7 @@ TEST_F(CallbackQueueTest, ReusedIdsKeepEnqueueOrderAndFailTwice) {
   EXPECT_EQ(failed(), 2u);
 }
 
-TEST_F(CallbackQueueTest, JobsSurviveARestart) {
+TEST_P(CallbackQueueTest, JobsSurviveARestart) {
   const int64_t first = enqueue(kBody, 1'000);
   const int64_t second = enqueue("{\"EventType\":104}", 1'001);
   ASSERT_TRUE(store_->rescheduleCallback(second, 2, 20'000).ok());
@@ -149,6 +149,8 @@ TEST_F(CallbackQueueTest, JobsSurviveARestart) {
   enqueue("after restart", 30'000);
   EXPECT_EQ(dueBodies(30'000).back(), "after restart");
 }
+
+ATRIUM_STORE_ENGINES(CallbackQueueTest);
 
 }  // namespace
 }  // namespace atrium::store

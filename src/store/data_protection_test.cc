@@ -74,7 +74,7 @@ class DataProtectionTest : public StoreFixture {
         where += "CAST(" + column + " AS TEXT) = '" + needle + "' OR CAST(" + column + " AS TEXT) LIKE '%\"" +
                  needle + "\"%'";
       }
-    return rawCount(path_, "SELECT COUNT(*) FROM " + table + " WHERE sdk_app_id = " + std::to_string(app) +
+    return rawCount("SELECT COUNT(*) FROM " + table + " WHERE sdk_app_id = " + std::to_string(app) +
                                " AND (" + where + ")");
   }
 
@@ -88,13 +88,13 @@ class DataProtectionTest : public StoreFixture {
   }
 
   int64_t appRows(const std::string& table, uint32_t app) {
-    return rawCount(path_, "SELECT COUNT(*) FROM " + table + " WHERE sdk_app_id = " + std::to_string(app));
+    return rawCount("SELECT COUNT(*) FROM " + table + " WHERE sdk_app_id = " + std::to_string(app));
   }
 
   int64_t t0_ = clock_.wallMs() - kHour * 24;
 };
 
-TEST_F(DataProtectionTest, EraseUserRemovesTheUserFromEveryTableAndOnlyThem) {
+TEST_P(DataProtectionTest, EraseUserRemovesTheUserFromEveryTableAndOnlyThem) {
   createApp(kApp);
   createApp(kOtherApp);
   const std::string alice = "alice_0001", bob = "bob_0002";
@@ -146,7 +146,7 @@ TEST_F(DataProtectionTest, EraseUserRemovesTheUserFromEveryTableAndOnlyThem) {
   EXPECT_EQ(log->front().requestedBy, "ticket-42");
   EXPECT_EQ(log->front().rowsRemoved, report->total());
   EXPECT_EQ(log->front().timeMs, clock_.wallMs());
-  EXPECT_EQ(rawCount(path_, "SELECT COUNT(*) FROM erasure_log WHERE requested_by LIKE '%alice%'"), 0);
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM erasure_log WHERE requested_by LIKE '%alice%'"), 0);
   auto schema = store_->describeSchema();
   ASSERT_TRUE(schema.ok());
   for (const auto& [table, column] : *schema)
@@ -161,7 +161,7 @@ TEST_F(DataProtectionTest, EraseUserRemovesTheUserFromEveryTableAndOnlyThem) {
   EXPECT_EQ(store_->eraseUser(kApp, "", "x", 0).error().code, kErrInvalidArgument);
 }
 
-TEST_F(DataProtectionTest, EraseFindsCallbacksByTheUserIdMemberNotByText) {
+TEST_P(DataProtectionTest, EraseFindsCallbacksByTheUserIdMemberNotByText) {
   createApp(kApp);
   ASSERT_TRUE(store_->enqueueCallback(kApp, R"({"EventInfo":{"UserId" : "al\u0069ce_0001"}})", 1).ok());
   ASSERT_TRUE(store_->enqueueCallback(kApp, R"({"Payload":{"Users":[{"UserId":"alice_0001"}]}})", 1).ok());
@@ -175,7 +175,7 @@ TEST_F(DataProtectionTest, EraseFindsCallbacksByTheUserIdMemberNotByText) {
   EXPECT_EQ(*left, 2u);
 }
 
-TEST_F(DataProtectionTest, PurgeAppRemovesADeletedAppsDataAndScopeAndKeepsOthers) {
+TEST_P(DataProtectionTest, PurgeAppRemovesADeletedAppsDataAndScopeAndKeepsOthers) {
   createApp(kApp);
   createApp(kOtherApp);
   fillRoom(kApp, 1, "alice_0001", {"alice_0001", "bob_0002"}, t0_);
@@ -211,7 +211,7 @@ TEST_F(DataProtectionTest, PurgeAppRemovesADeletedAppsDataAndScopeAndKeepsOthers
   EXPECT_EQ(appRows("callback_queue", kOtherApp), 1);
 }
 
-TEST_F(DataProtectionTest, PurgeExpiredKeepsEachCategoryForItsRetention) {
+TEST_P(DataProtectionTest, PurgeExpiredKeepsEachCategoryForItsRetention) {
   createApp(kApp);
   const int64_t now = clock_.wallMs();
   RetentionPolicy p;
@@ -253,16 +253,16 @@ TEST_F(DataProtectionTest, PurgeExpiredKeepsEachCategoryForItsRetention) {
   EXPECT_EQ(rowsIn(*r, "callback_failures"), 1u);
   EXPECT_EQ(rowsIn(*r, "apps"), 0u);
   EXPECT_EQ(r->total(), 8u);
-  EXPECT_EQ(rawCount(path_, "SELECT COUNT(*) FROM quality_samples WHERE user_id = 'new'"), 1);
-  EXPECT_EQ(rawCount(path_, "SELECT COUNT(*) FROM rooms"), 2);
-  EXPECT_EQ(rawCount(path_, "SELECT COUNT(*) FROM user_sessions"), 1);
-  EXPECT_EQ(rawCount(path_, "SELECT COUNT(*) FROM callback_queue"), 1);
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM quality_samples WHERE user_id = 'new'"), 1);
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM rooms"), 2);
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM user_sessions"), 1);
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM callback_queue"), 1);
   auto again = store_->purgeExpired(p, now);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->total(), 0u);
 }
 
-TEST_F(DataProtectionTest, PurgeExpiredRemovesDeletedAppsAfterTheGrace) {
+TEST_P(DataProtectionTest, PurgeExpiredRemovesDeletedAppsAfterTheGrace) {
   createApp(kApp);
   createApp(kOtherApp);
   fillRoom(kApp, 1, "alice_0001", {"alice_0001"}, clock_.wallMs());
@@ -286,7 +286,7 @@ TEST_F(DataProtectionTest, PurgeExpiredRemovesDeletedAppsAfterTheGrace) {
   ASSERT_TRUE(other.ok() && other->has_value());
 }
 
-TEST_F(DataProtectionTest, PurgeExpiredRefusesPoliciesOutsideR13) {
+TEST_P(DataProtectionTest, PurgeExpiredRefusesPoliciesOutsideR13) {
   RetentionPolicy p;
   p.deletedAppGraceMs = kMaxDeletedAppGraceMs + 1;
   EXPECT_EQ(store_->purgeExpired(p, 0).error().code, kErrInvalidArgument);
@@ -298,17 +298,17 @@ TEST_F(DataProtectionTest, PurgeExpiredRefusesPoliciesOutsideR13) {
   EXPECT_EQ(store_->purgeExpired(p, 0).error().code, kErrInvalidArgument);
 }
 
-TEST_F(DataProtectionTest, PurgeDeletesLargeBacklogsInBatches) {
+TEST_P(DataProtectionTest, PurgeDeletesLargeBacklogsInBatches) {
   std::vector<QualitySample> batch;
   for (int i = 0; i < 12'345; ++i) batch.push_back({kApp, "c", "u" + std::to_string(i % 7), "", i, "sdk", {}});
   ASSERT_TRUE(store_->appendQuality(batch).ok());
   auto r = store_->purgeExpired({}, kDefaultQualityMs + 12'000);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(rowsIn(*r, "quality_samples"), 12'000u);
-  EXPECT_EQ(rawCount(path_, "SELECT COUNT(*) FROM quality_samples"), 345);
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM quality_samples"), 345);
 }
 
-TEST_F(DataProtectionTest, DescribeSchemaListsTheLiveColumns) {
+TEST_P(DataProtectionTest, DescribeSchemaListsTheLiveColumns) {
   auto schema = store_->describeSchema();
   ASSERT_TRUE(schema.ok());
   std::set<std::pair<std::string, std::string>> cols(schema->begin(), schema->end());
@@ -322,6 +322,8 @@ TEST_F(DataProtectionTest, DescribeSchemaListsTheLiveColumns) {
   EXPECT_TRUE(std::is_sorted(schema->begin(), schema->end(),
                              [](const auto& a, const auto& b) { return a.first < b.first; }));
 }
+
+ATRIUM_STORE_ENGINES(DataProtectionTest);
 
 }  // namespace
 }  // namespace atrium::store

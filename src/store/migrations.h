@@ -11,9 +11,9 @@ struct Migration {
 };
 
 // Never edit a released migration: append a new one. The SQL sticks to what SQLite and
-// PostgreSQL both accept (INTEGER/BIGINT/TEXT, CHECK, CREATE INDEX) except two spellings a
-// PostgreSQL engine rewrites mechanically: BLOB -> BYTEA, and "INTEGER PRIMARY KEY" (SQLite's
-// rowid alias) -> "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY".
+// PostgreSQL both accept (INTEGER/BIGINT/TEXT/DOUBLE PRECISION, CHECK, CREATE INDEX, partial
+// indexes) except two spellings migrationSql (sql.h) rewrites for PostgreSQL: BLOB -> BYTEA, and
+// "INTEGER PRIMARY KEY" (SQLite's rowid alias) -> "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY".
 std::span<const Migration> migrations();
 
 }  // namespace atrium::store

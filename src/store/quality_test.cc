@@ -44,7 +44,7 @@ TEST(QualityMetricTest, NamesRoundTripInTrtcOrder) {
   EXPECT_FALSE(qualityMetricFromString("").has_value());
 }
 
-TEST_F(QualityTest, RoundTripsEveryMetricAndNulls) {
+TEST_P(QualityTest, RoundTripsEveryMetricAndNulls) {
   QualitySample full = sample("alice", "", kT0);
   for (size_t i = 0; i < kQualityMetricCount; ++i) full.values[i] = 0.5 + static_cast<double>(i);
   full.values[static_cast<size_t>(QualityMetric::kBigvWidth)] = 1280;
@@ -61,7 +61,7 @@ TEST_F(QualityTest, RoundTripsEveryMetricAndNulls) {
   EXPECT_FALSE((*r)[1].values[static_cast<size_t>(QualityMetric::kRtt)].has_value());
 }
 
-TEST_F(QualityTest, ListsOneRoomWindowInUserPeerSourceTimeOrder) {
+TEST_P(QualityTest, ListsOneRoomWindowInUserPeerSourceTimeOrder) {
   std::vector<QualitySample> batch = {
       sample("bob", "", kT0 + 2000),       sample("alice", "bob", kT0 + 2000, "server"),
       sample("alice", "bob", kT0),         sample("alice", "", kT0 + 2000),
@@ -93,7 +93,7 @@ TEST_F(QualityTest, ListsOneRoomWindowInUserPeerSourceTimeOrder) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_F(QualityTest, ABadSampleRejectsTheWholeBatch) {
+TEST_P(QualityTest, ABadSampleRejectsTheWholeBatch) {
   std::vector<QualitySample> batch = {sample("alice", "", kT0), sample("bob", "", kT0, "client")};
   auto s = store_->appendQuality(batch);
   ASSERT_FALSE(s.ok());
@@ -111,7 +111,7 @@ TEST_F(QualityTest, ABadSampleRejectsTheWholeBatch) {
   EXPECT_TRUE(store_->appendQuality({}).ok());
 }
 
-TEST_F(QualityTest, SurgeNoticesAddListRemoveScopedByApp) {
+TEST_P(QualityTest, SurgeNoticesAddListRemoveScopedByApp) {
   auto a = store_->addSurgeNotice({0, kApp, kT0, kT0 + 3'600'000, kT0 - 5 * kMsPerDay, "concurrency"});
   ASSERT_TRUE(a.ok()) << a.error().message;
   clock_.advanceMs(1234);
@@ -144,7 +144,7 @@ TEST_F(QualityTest, SurgeNoticesAddListRemoveScopedByApp) {
   EXPECT_EQ(rest->front().id, *b);
 }
 
-TEST_F(QualityTest, SurgeNoticeValidation) {
+TEST_P(QualityTest, SurgeNoticeValidation) {
   EXPECT_EQ(store_->addSurgeNotice({0, 0, kT0, kT0 + 1, kT0, ""}).error().code, kErrInvalidArgument);
   EXPECT_EQ(store_->addSurgeNotice({0, kApp, kT0, kT0, kT0, ""}).error().code, kErrInvalidArgument);
   EXPECT_EQ(store_->addSurgeNotice({0, kApp, kT0, kT0 + 1, kT0, "a\nb"}).error().code, kErrInvalidArgument);
@@ -153,11 +153,13 @@ TEST_F(QualityTest, SurgeNoticeValidation) {
   EXPECT_TRUE(store_->addSurgeNotice({0, kApp, kT0, kT0 + 1, kT0, std::string(256, 'x')}).ok());
 }
 
-TEST_F(QualityTest, ErasureLogStartsEmpty) {
+TEST_P(QualityTest, ErasureLogStartsEmpty) {
   auto r = store_->listErasures(0, kT0 * 2, std::nullopt, 10);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->empty());
 }
+
+ATRIUM_STORE_ENGINES(QualityTest);
 
 }  // namespace
 }  // namespace atrium::store

@@ -56,7 +56,7 @@ class RoomLogTest : public StoreFixture {
   }
 };
 
-TEST_F(RoomLogTest, RoomLifecycleAndFind) {
+TEST_P(RoomLogTest, RoomLifecycleAndFind) {
   RoomRecord r = room("1400000201_1234_1699920000", kDay0);
   r.strRoom = true;
   addRoom(r);
@@ -81,7 +81,7 @@ TEST_F(RoomLogTest, RoomLifecycleAndFind) {
   EXPECT_EQ(store_->roomCreated(room("x", kDay0, 0, kApp, "")).error().code, "INVALID_ARGUMENT");
 }
 
-TEST_F(RoomLogTest, ListRoomsByOverlapNewestFirstWithPagingTotals) {
+TEST_P(RoomLogTest, ListRoomsByOverlapNewestFirstWithPagingTotals) {
   addRoom(room("ended-before", kDay0, kDay0 + kHour));             // [0h, 1h]
   addRoom(room("ends-inside", kDay0 + kHour, kDay0 + 3 * kHour));  // [1h, 3h]
   addRoom(room("live", kDay0 + 2 * kHour));                        // [2h, -)
@@ -116,7 +116,7 @@ TEST_F(RoomLogTest, ListRoomsByOverlapNewestFirstWithPagingTotals) {
   EXPECT_EQ(total, 0u);
 }
 
-TEST_F(RoomLogTest, SessionsJoinLeaveAndDuplicates) {
+TEST_P(RoomLogTest, SessionsJoinLeaveAndDuplicates) {
   const std::string comm = "1400000201_1234_1699920000";
   UserSessionRecord alice = session(comm, "alice", kDay0 + kMin);
   addSession(alice);
@@ -142,7 +142,7 @@ TEST_F(RoomLogTest, SessionsJoinLeaveAndDuplicates) {
   EXPECT_EQ(store_->userJoined(session(comm, "", kDay0)).error().code, "INVALID_ARGUMENT");
 }
 
-TEST_F(RoomLogTest, ListSessionsByWindowUsersAndPages) {
+TEST_P(RoomLogTest, ListSessionsByWindowUsersAndPages) {
   const std::string comm = "c1";
   addSession(session(comm, "alice", kDay0 + 0 * kMin, kDay0 + 10 * kMin));  // before the window
   addSession(session(comm, "bob", kDay0 + 5 * kMin, kDay0 + 20 * kMin));    // ends at `from`: overlaps
@@ -180,7 +180,7 @@ TEST_F(RoomLogTest, ListSessionsByWindowUsersAndPages) {
   EXPECT_EQ(other->first[0].userId, "erin");
 }
 
-TEST_F(RoomLogTest, UserEventsByUserAndWindowOldestFirst) {
+TEST_P(RoomLogTest, UserEventsByUserAndWindowOldestFirst) {
   const std::string comm = "c1";
   auto ev = [&](std::string user, int64_t t, int id, int64_t p1 = -1, uint32_t app = kApp,
                 std::string c = "c1") { return UserEventRecord{std::move(c), app, std::move(user), t, id, p1, -1}; };
@@ -212,7 +212,7 @@ TEST_F(RoomLogTest, UserEventsByUserAndWindowOldestFirst) {
   EXPECT_EQ(store_->appendUserEvent(ev("", kDay0, 1)).error().code, "INVALID_ARGUMENT");
 }
 
-TEST_F(RoomLogTest, ScaleCountsEachUtcDayIncludingEmptyOnes) {
+TEST_P(RoomLogTest, ScaleCountsEachUtcDayIncludingEmptyOnes) {
   const int64_t day = kMsPerDay;
   // Day 0 (window starts at 10:00): alice twice in r1, bob in r2; alice at 09:00 is before the window.
   addSession(session("r1", "alice", kDay0 + 9 * kHour, kDay0 + 9 * kHour + kMin));
@@ -247,7 +247,7 @@ TEST_F(RoomLogTest, ScaleCountsEachUtcDayIncludingEmptyOnes) {
   EXPECT_EQ(store_->scale(kApp, -1, kDay0).error().code, "INVALID_ARGUMENT");
 }
 
-TEST_F(RoomLogTest, CloseOpenRecordsEndsWhatACrashLeftOpen) {
+TEST_P(RoomLogTest, CloseOpenRecordsEndsWhatACrashLeftOpen) {
   addRoom(room("open-room", kDay0));
   addRoom(room("closed-room", kDay0, kDay0 + kMin));
   addRoom(room("future-room", kDay0 + 2 * kHour));  // clock skew: created after atMs
@@ -291,7 +291,7 @@ TEST_F(RoomLogTest, CloseOpenRecordsEndsWhatACrashLeftOpen) {
   EXPECT_EQ(again->size(), 1u);
 }
 
-TEST_F(RoomLogTest, RoomLogSurvivesReopen) {
+TEST_P(RoomLogTest, RoomLogSurvivesReopen) {
   addRoom(room("durable", kDay0));
   addSession(session("durable", "alice", kDay0 + kMin));
   reopen();
@@ -301,6 +301,8 @@ TEST_F(RoomLogTest, RoomLogSurvivesReopen) {
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->second, 1u);
 }
+
+ATRIUM_STORE_ENGINES(RoomLogTest);
 
 }  // namespace
 }  // namespace atrium::store

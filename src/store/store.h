@@ -1,5 +1,5 @@
-// Storage interfaces (R1, R8-R13, R19, R20). Callers see plain structs and Results; which engine
-// sits behind them (SQLite today, PostgreSQL for scale-out) is the composition root's choice.
+// Storage interfaces (R1, R8-R13, R15, R19, R20). Callers see plain structs and Results; which
+// engine sits behind them (SQLite embedded, PostgreSQL for scale-out) is the composition root's choice.
 #pragma once
 
 #include <array>
@@ -518,5 +518,15 @@ class Store : public AppRepository,
 base::Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path,
                                                      std::span<const uint8_t> masterKey,
                                                      base::Clock& clock);
+
+// Opens (migrating if needed) a PostgreSQL database for scale-out (R15: one database per region;
+// the composition root maps each app's region to a DSN). dsn is a libpq connection string
+// ("host=... port=... dbname=... user=..." or a postgresql:// URI); the tables go into the
+// connection's current schema (search_path). The database must use the C collation (text sorts
+// by bytes, as in SQLite): others are refused with kErrInvalidArgument. Same schema, same
+// behaviour and same master-key check as the SQLite store; one connection per Store, guarded by
+// a mutex. A dropped connection surfaces as kErrIo (no automatic reconnect: reopen the store).
+base::Result<std::unique_ptr<Store>> openPostgresStore(const std::string& dsn, std::span<const uint8_t> masterKey,
+                                                       base::Clock& clock);
 
 }  // namespace atrium::store

@@ -42,7 +42,7 @@ TEST(AppStatusTest, RoundTripsThroughStrings) {
   EXPECT_FALSE(appStatusFromString("Active").has_value());
 }
 
-TEST_F(StoreTest, CreateAllocatesIdAndSecretKey) {
+TEST_P(StoreTest, CreateAllocatesIdAndSecretKey) {
   App app = create(named("demo"));
   EXPECT_GE(app.sdkAppId, kMinAllocatedSdkAppId);
   EXPECT_LE(app.sdkAppId, kMaxAllocatedSdkAppId);
@@ -58,7 +58,7 @@ TEST_F(StoreTest, CreateAllocatesIdAndSecretKey) {
   EXPECT_NE(other.secretKey, app.secretKey);
 }
 
-TEST_F(StoreTest, CreateKeepsGivenFieldsAndGetReturnsThem) {
+TEST_P(StoreTest, CreateKeepsGivenFieldsAndGetReturnsThem) {
   App in = named("imported", 1400123456);
   in.secretKey = "trtc-selfhost-test-key-0123456789abcdef";
   in.status = AppStatus::kDisabled;  // ignored: new apps are active
@@ -84,7 +84,7 @@ TEST_F(StoreTest, CreateKeepsGivenFieldsAndGetReturnsThem) {
   EXPECT_EQ(got.deletedAtMs, 0);
 }
 
-TEST_F(StoreTest, CallbackKeyIsGeneratedOnlyWithACallbackUrl) {
+TEST_P(StoreTest, CallbackKeyIsGeneratedOnlyWithACallbackUrl) {
   App in = named("hooks");
   in.callbackUrl = "http://127.0.0.1:9000/cb";
   App out = create(in);
@@ -92,7 +92,7 @@ TEST_F(StoreTest, CallbackKeyIsGeneratedOnlyWithACallbackUrl) {
   EXPECT_EQ(fetch(out.sdkAppId).callbackKey, out.callbackKey);
 }
 
-TEST_F(StoreTest, DuplicateIdIsAppExistsEvenWhenDeleted) {
+TEST_P(StoreTest, DuplicateIdIsAppExistsEvenWhenDeleted) {
   create(named("first", 1400000001));
   auto dup = store_->createApp(named("second", 1400000001));
   ASSERT_FALSE(dup.ok());
@@ -105,7 +105,7 @@ TEST_F(StoreTest, DuplicateIdIsAppExistsEvenWhenDeleted) {
   EXPECT_EQ(again.error().code, "APP_EXISTS");
 }
 
-TEST_F(StoreTest, InvalidAppsAreRejected) {
+TEST_P(StoreTest, InvalidAppsAreRejected) {
   auto expectInvalid = [&](App app) {
     auto r = store_->createApp(app);
     ASSERT_FALSE(r.ok()) << app.name;
@@ -128,13 +128,13 @@ TEST_F(StoreTest, InvalidAppsAreRejected) {
   EXPECT_TRUE(list->empty());
 }
 
-TEST_F(StoreTest, GetUnknownAppIsEmpty) {
+TEST_P(StoreTest, GetUnknownAppIsEmpty) {
   auto r = store_->getApp(1400999999);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->has_value());
 }
 
-TEST_F(StoreTest, ListIsOrderedAndHidesDeletedUnlessAsked) {
+TEST_P(StoreTest, ListIsOrderedAndHidesDeletedUnlessAsked) {
   create(named("c", 1400000003));
   create(named("a", 1400000001));
   create(named("b", 1400000002));
@@ -154,7 +154,7 @@ TEST_F(StoreTest, ListIsOrderedAndHidesDeletedUnlessAsked) {
   EXPECT_EQ((*all)[1].status, AppStatus::kDeleted);
 }
 
-TEST_F(StoreTest, UpdateReplacesSettingsButNotSecretOrStatus) {
+TEST_P(StoreTest, UpdateReplacesSettingsButNotSecretOrStatus) {
   App app = create(named("before", 1400000010));
   ASSERT_TRUE(store_->setStatus(app.sdkAppId, AppStatus::kDisabled).ok());
   clock_.advanceMs(5000);
@@ -188,7 +188,7 @@ TEST_F(StoreTest, UpdateReplacesSettingsButNotSecretOrStatus) {
   EXPECT_EQ(fetch(app.sdkAppId).name, "again");
 }
 
-TEST_F(StoreTest, UpdateOfUnknownOrDeletedAppIsNotFound) {
+TEST_P(StoreTest, UpdateOfUnknownOrDeletedAppIsNotFound) {
   auto missing = store_->updateApp(named("x", 1400000077));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, "APP_NOT_FOUND");
@@ -205,7 +205,7 @@ TEST_F(StoreTest, UpdateOfUnknownOrDeletedAppIsNotFound) {
   EXPECT_EQ(invalid.error().code, "INVALID_ARGUMENT");
 }
 
-TEST_F(StoreTest, RotateSecretKeyReplacesTheKey) {
+TEST_P(StoreTest, RotateSecretKeyReplacesTheKey) {
   App app = create(named("rotating"));
   clock_.advanceMs(1000);
   auto key = store_->rotateSecretKey(app.sdkAppId);
@@ -221,7 +221,7 @@ TEST_F(StoreTest, RotateSecretKeyReplacesTheKey) {
   EXPECT_EQ(missing.error().code, "APP_NOT_FOUND");
 }
 
-TEST_F(StoreTest, DisableAndEnable) {
+TEST_P(StoreTest, DisableAndEnable) {
   App app = create(named("toggle"));
   ASSERT_TRUE(store_->setStatus(app.sdkAppId, AppStatus::kDisabled).ok());
   EXPECT_EQ(fetch(app.sdkAppId).status, AppStatus::kDisabled);
@@ -234,7 +234,7 @@ TEST_F(StoreTest, DisableAndEnable) {
   EXPECT_EQ(store_->setStatus(1400000098, AppStatus::kDisabled).error().code, "APP_NOT_FOUND");
 }
 
-TEST_F(StoreTest, DeleteMarksTheAppDeletedForGood) {
+TEST_P(StoreTest, DeleteMarksTheAppDeletedForGood) {
   App app = create(named("doomed"));
   clock_.advanceMs(60'000);
   ASSERT_TRUE(store_->deleteApp(app.sdkAppId).ok());
@@ -248,7 +248,8 @@ TEST_F(StoreTest, DeleteMarksTheAppDeletedForGood) {
   EXPECT_EQ(fetch(app.sdkAppId).status, AppStatus::kDeleted);
 }
 
-TEST_F(StoreTest, SecretsAreNeverOnDiskInPlaintext) {
+TEST_P(StoreTest, SecretsAreNeverOnDiskInPlaintext) {
+  if (postgres()) GTEST_SKIP() << "scans SQLite's files; PostgreSQL stores the same sealed columns";
   App in = named("secretive", 1400000020);
   in.secretKey = "PLAINTEXT-SECRET-5bd2850fff3ecb11d7";
   in.callbackUrl = "https://cb.example.com/";
@@ -269,19 +270,19 @@ TEST_F(StoreTest, SecretsAreNeverOnDiskInPlaintext) {
   scan();
 }
 
-TEST_F(StoreTest, ReopenWithWrongMasterKeyFails) {
+TEST_P(StoreTest, ReopenWithWrongMasterKeyFails) {
   create(named("keep"));
   store_.reset();
-  auto wrong = openSqliteStore(path_.string(), keyOf(0x43), clock_);
+  auto wrong = tryOpen(keyOf(0x43));
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.error().code, "MASTER_KEY_MISMATCH");
 
-  auto shortKey = openSqliteStore(path_.string(), std::vector<uint8_t>(16, 0x42), clock_);
+  auto shortKey = tryOpen(std::vector<uint8_t>(16, 0x42));
   ASSERT_FALSE(shortKey.ok());
   EXPECT_EQ(shortKey.error().code, "INVALID_ARGUMENT");
 }
 
-TEST_F(StoreTest, ReopenWithRightKeySeesDataAndMigrationsAreIdempotent) {
+TEST_P(StoreTest, ReopenWithRightKeySeesDataAndMigrationsAreIdempotent) {
   App app = create(named("durable", 1400000030));
   ASSERT_TRUE(store_->appendEntry({1000, app.sdkAppId, "1", "us****01", "10.0.0.*", true, "none", ""}).ok());
   for (int i = 0; i < 3; ++i) {
@@ -295,24 +296,24 @@ TEST_F(StoreTest, ReopenWithRightKeySeesDataAndMigrationsAreIdempotent) {
   EXPECT_EQ(entries->size(), 1u);
   store_.reset();
   auto known = static_cast<int64_t>(migrations().size());
-  EXPECT_EQ(rawCount(path_, "SELECT COUNT(*) FROM schema_migrations"), known);
-  EXPECT_EQ(rawCount(path_, "SELECT MAX(version) FROM schema_migrations"), migrations().back().version);
-  EXPECT_EQ(rawCount(path_, "SELECT COUNT(*) FROM store_meta"), 1);
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM schema_migrations"), known);
+  EXPECT_EQ(rawCount("SELECT MAX(version) FROM schema_migrations"), migrations().back().version);
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM store_meta"), 1);
 }
 
-TEST_F(StoreTest, NewerSchemaThanThisBuildIsRefused) {
+TEST_P(StoreTest, NewerSchemaThanThisBuildIsRefused) {
   store_.reset();
-  rawExec(path_, "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (9999, 0)");
-  auto r = openSqliteStore(path_.string(), key_, clock_);
+  rawExec("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (9999, 0)");
+  auto r = tryOpen(key_);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("newer"), std::string::npos);
 }
 
-TEST_F(StoreTest, CiphertextMovedToAnotherAppDoesNotDecrypt) {
+TEST_P(StoreTest, CiphertextMovedToAnotherAppDoesNotDecrypt) {
   create(named("a", 1400000041));
   create(named("b", 1400000042));
   store_.reset();
-  rawExec(path_,
+  rawExec(
           "UPDATE apps SET secret_key_enc = (SELECT secret_key_enc FROM apps WHERE sdk_app_id = 1400000041) "
           "WHERE sdk_app_id = 1400000042");
   store_ = open(key_);
@@ -323,8 +324,10 @@ TEST_F(StoreTest, CiphertextMovedToAnotherAppDoesNotDecrypt) {
   EXPECT_TRUE(store_->getApp(1400000041).ok());
 }
 
-TEST_F(StoreTest, OpenFailureIsAnError) {
-  auto r = openSqliteStore((dir_ / "missing-dir" / "x.db").string(), key_, clock_);
+TEST_P(StoreTest, OpenFailureIsAnError) {
+  // A directory that does not exist / a port nobody listens on.
+  auto r = postgres() ? openPostgresStore("host=127.0.0.1 port=1 connect_timeout=2", key_, clock_)
+                      : openSqliteStore((dir_ / "missing-dir" / "x.db").string(), key_, clock_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "STORE_IO");
 }
@@ -334,7 +337,7 @@ EntryEvent entry(int64_t t, uint32_t app, bool ok = true) {
                     ok ? "" : "USERSIG_EXPIRED"};
 }
 
-TEST_F(StoreTest, EntryLogListsByWindowLimitAndApp) {
+TEST_P(StoreTest, EntryLogListsByWindowLimitAndApp) {
   const uint32_t a = 1400000051, b = 1400000052;
   for (int64_t t : {300'000, 0, 299'999, 100, 100})  // unit [0, 300000) plus one outside
     ASSERT_TRUE(store_->appendEntry(entry(t, a, t != 100)).ok());
@@ -362,7 +365,7 @@ TEST_F(StoreTest, EntryLogListsByWindowLimitAndApp) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_F(StoreTest, EntryLogRejectsInconsistentCause) {
+TEST_P(StoreTest, EntryLogRejectsInconsistentCause) {
   EntryEvent e = entry(1, 1400000061);
   e.cause = "network";
   EXPECT_EQ(store_->appendEntry(e).error().code, "INVALID_ARGUMENT");
@@ -376,7 +379,7 @@ TEST_F(StoreTest, EntryLogRejectsInconsistentCause) {
 
 // The daemon writes while the CLI reads the same file: neither sees errors, the reader sees
 // every committed write.
-TEST_F(StoreTest, TwoStoresOnOneFileWriteAndReadConcurrently) {
+TEST_P(StoreTest, TwoStoresOnOneFileWriteAndReadConcurrently) {
   auto reader = open(key_);
   ASSERT_NE(reader, nullptr);
   constexpr int kWrites = 200;
@@ -414,6 +417,8 @@ TEST_F(StoreTest, TwoStoresOnOneFileWriteAndReadConcurrently) {
   ASSERT_TRUE(first.ok() && first->has_value());
   EXPECT_EQ((*first)->name, "0");
 }
+
+ATRIUM_STORE_ENGINES(StoreTest);
 
 }  // namespace
 }  // namespace atrium::store

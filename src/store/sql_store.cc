@@ -1,16 +1,14 @@
-// Store over SQLite: one connection per Store, statements prepared once, a mutex because a
-// connection and its statements must not be used by two threads at once. This file: open,
-// migrations, master-key check, apps and the entry log.
+// Store over SQL (SQLite or PostgreSQL): one connection per Store, statements prepared once, a
+// mutex because a connection and its statements must not be used by two threads at once. This
+// file: open, migrations, master-key check, apps and the entry log.
 #include <string.h>  // explicit_bzero
 
 #include "store/migrations.h"
-#include "store/sqlite_store_impl.h"
+#include "store/sql_store_impl.h"
 
 namespace atrium::store {
 namespace {
 
-// The daemon and the CLI write the same file; a writer waits this long for the other.
-constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kSecretKeyBytes = 32;    // 64 hex chars, like TRTC console keys
 constexpr size_t kCallbackKeyBytes = 16;  // 32 hex chars
 constexpr int kIdAllocationAttempts = 16;
@@ -45,7 +43,7 @@ uint32_t randomSdkAppId() {
 
 }  // namespace
 
-base::Status prepareAll(SqliteDb& db, std::span<const std::pair<Statement*, std::string>> all) {
+base::Status prepareAll(SqlConnection& db, std::span<const std::pair<Statement*, std::string>> all) {
   for (const auto& [stmt, sql] : all) {
     auto prepared = db.prepare(sql);
     if (!prepared) return prepared.error();
@@ -54,43 +52,29 @@ base::Status prepareAll(SqliteDb& db, std::span<const std::pair<Statement*, std:
   return base::Ok{};
 }
 
-SqliteStore::SqliteStore(SqliteDb db, std::span<const uint8_t> masterKey, base::Clock& clock)
+SqlStore::SqlStore(std::unique_ptr<SqlConnection> db, std::span<const uint8_t> masterKey, base::Clock& clock)
     : db_(std::move(db)), clock_(clock) {
   std::copy(masterKey.begin(), masterKey.end(), key_.begin());
 }
 
-SqliteStore::~SqliteStore() { explicit_bzero(key_.data(), key_.size()); }
+SqlStore::~SqlStore() { explicit_bzero(key_.data(), key_.size()); }
 
-base::Status SqliteStore::init() {
-  auto busy = "PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs);
-  // synchronous=NORMAL in WAL mode survives process crashes and only risks the last commits on
-  // power loss: fine for settings and logs, and much cheaper per entry event than FULL.
-  for (const char* sql : {busy.c_str(), "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"})
-    if (auto s = db_.exec(sql); !s) return s;
-  // WAL lets the CLI read while the daemon writes. journal_mode answers with the mode in force:
-  // a file system without shared memory stays in rollback mode, where readers block writers.
-  auto wal = db_.prepare("PRAGMA journal_mode = WAL");
-  if (!wal) return wal.error();
-  {
-    Query q(*wal);
-    auto row = q.step();
-    if (!row) return row.error();
-    if (!*row || (q.text(0) != "wal" && q.text(0) != "memory"))
-      return base::makeError(kErrIo, "the database cannot use WAL journal mode");
-  }
+base::Status SqlStore::init() {
   if (auto s = migrate(); !s) return s;
   return prepareStatements();
 }
 
-base::Status SqliteStore::migrate() {
-  Transaction tx(db_);
+base::Status SqlStore::migrate() {
+  Transaction tx(*db_);
   if (auto s = tx.begin(); !s) return s;
-  if (auto s = db_.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
+  // Two processes opening a new database at once: the second waits here, then sees version N.
+  if (auto s = db_->lockForMigration(); !s) return s;
+  if (auto s = db_->exec("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
                         "applied_at_ms BIGINT NOT NULL)");
       !s)
     return s;
-  auto maxStmt = db_.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-  auto insertStmt = db_.prepare("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)");
+  auto maxStmt = db_->prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  auto insertStmt = db_->prepare("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)");
   if (!maxStmt) return maxStmt.error();
   if (!insertStmt) return insertStmt.error();
   int64_t current = 0;
@@ -106,7 +90,7 @@ base::Status SqliteStore::migrate() {
                                        " is newer than this build knows (" + std::to_string(all.back().version) + ")");
   for (const Migration& m : all) {
     if (m.version <= current) continue;
-    if (auto s = db_.exec(m.sql); !s)
+    if (auto s = db_->exec(migrationSql(m.sql, db_->dialect())); !s)
       return base::makeError(s.error().code, "migration " + std::to_string(m.version) + ": " + s.error().message);
     Query q(*insertStmt);
     if (auto s = q.bind(int64_t{m.version}).bind(clock_.wallMs()).run(); !s) return s;
@@ -116,8 +100,8 @@ base::Status SqliteStore::migrate() {
   return tx.commit();
 }
 
-base::Status SqliteStore::checkMasterKey() {
-  auto select = db_.prepare("SELECT value FROM store_meta WHERE name = ?");
+base::Status SqlStore::checkMasterKey() {
+  auto select = db_->prepare("SELECT value FROM store_meta WHERE name = ?");
   if (!select) return select.error();
   Query q(*select);
   auto row = q.bind(kKeyCheckName).step();
@@ -131,14 +115,14 @@ base::Status SqliteStore::checkMasterKey() {
                              "the master key does not match the one this database was created with");
     return base::Ok{};
   }
-  auto insert = db_.prepare("INSERT INTO store_meta (name, value) VALUES (?, ?)");
+  auto insert = db_->prepare("INSERT INTO store_meta (name, value) VALUES (?, ?)");
   if (!insert) return insert.error();
   auto check = crypto::aeadSeal(key_, crypto::asBytes(kKeyCheckPlaintext), kKeyCheckAad);
   Query ins(*insert);
   return ins.bind(kKeyCheckName).bind(check).run();
 }
 
-base::Status SqliteStore::prepareStatements() {
+base::Status SqlStore::prepareStatements() {
   std::string selectApp = kSelectApp;
   std::string selectEntry = kSelectEntry;
   const std::pair<Statement*, std::string> all[] = {
@@ -165,25 +149,25 @@ base::Status SqliteStore::prepareStatements() {
       {&st_.listEntries,
        selectEntry + "WHERE sdk_app_id = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms, id LIMIT ?"},
   };
-  if (auto s = prepareAll(db_, all); !s) return s;
+  if (auto s = prepareAll(*db_, all); !s) return s;
   if (auto s = prepareApiStatements(); !s) return s;
   if (auto s = prepareRoomLogStatements(); !s) return s;
   if (auto s = prepareCallbackStatements(); !s) return s;
   return prepareQualityStatements();
 }
 
-base::Status SqliteStore::changeOne(Query& q, const std::string& what) {
+base::Status SqlStore::changeOne(Query& q, const std::string& what) {
   if (auto s = q.run(); !s) return s;
-  if (db_.changes() == 0) return base::makeError(kErrRecordNotFound, "no " + what);
+  if (db_->changes() == 0) return base::makeError(kErrRecordNotFound, "no " + what);
   return base::Ok{};
 }
 
-crypto::Bytes SqliteStore::seal(std::string_view plaintext, const std::string& aad) const {
+crypto::Bytes SqlStore::seal(std::string_view plaintext, const std::string& aad) const {
   if (plaintext.empty()) return {};  // stored as NULL
   return crypto::aeadSeal(key_, crypto::asBytes(plaintext), aad);
 }
 
-base::Result<std::string> SqliteStore::openSecret(const std::vector<uint8_t>& sealed, const std::string& aad,
+base::Result<std::string> SqlStore::openSecret(const std::vector<uint8_t>& sealed, const std::string& aad,
                                                   uint32_t id) const {
   if (sealed.empty()) return std::string();
   auto opened = crypto::aeadOpen(key_, sealed, aad);
@@ -192,7 +176,7 @@ base::Result<std::string> SqliteStore::openSecret(const std::vector<uint8_t>& se
   return std::string(opened->begin(), opened->end());
 }
 
-base::Result<App> SqliteStore::readApp(const Query& q) const {
+base::Result<App> SqlStore::readApp(const Query& q) const {
   App app;
   app.sdkAppId = static_cast<uint32_t>(q.int64(0));
   app.name = q.text(1);
@@ -216,7 +200,7 @@ base::Result<App> SqliteStore::readApp(const Query& q) const {
   return app;
 }
 
-base::Result<App> SqliteStore::createApp(const App& request) {
+base::Result<App> SqlStore::createApp(const App& request) {
   if (auto s = validateApp(request); !s) return s.error();
   App app = request;
   app.status = AppStatus::kActive;
@@ -248,12 +232,12 @@ base::Result<App> SqliteStore::createApp(const App& request) {
   return base::makeError(kErrIo, "no unused SdkAppId found in " + std::to_string(kIdAllocationAttempts) + " attempts");
 }
 
-base::Result<std::optional<App>> SqliteStore::getApp(uint32_t sdkAppId) {
+base::Result<std::optional<App>> SqlStore::getApp(uint32_t sdkAppId) {
   std::lock_guard lock(mu_);
   return getAppLocked(sdkAppId);
 }
 
-base::Result<std::optional<App>> SqliteStore::getAppLocked(uint32_t sdkAppId) {
+base::Result<std::optional<App>> SqlStore::getAppLocked(uint32_t sdkAppId) {
   Query q(st_.selectApp);
   auto row = q.bind(int64_t{sdkAppId}).step();
   if (!row) return row.error();
@@ -263,7 +247,7 @@ base::Result<std::optional<App>> SqliteStore::getAppLocked(uint32_t sdkAppId) {
   return std::optional<App>(std::move(*app));
 }
 
-base::Result<std::vector<App>> SqliteStore::listApps(bool includeDeleted) {
+base::Result<std::vector<App>> SqlStore::listApps(bool includeDeleted) {
   std::lock_guard lock(mu_);
   Query q(includeDeleted ? st_.listAllApps : st_.listLiveApps);
   std::vector<App> apps;
@@ -277,13 +261,13 @@ base::Result<std::vector<App>> SqliteStore::listApps(bool includeDeleted) {
   }
 }
 
-base::Status SqliteStore::updateOne(Query& q, uint32_t sdkAppId) {
+base::Status SqlStore::updateOne(Query& q, uint32_t sdkAppId) {
   if (auto s = q.run(); !s) return s;
-  if (db_.changes() == 0) return appNotFound(sdkAppId);
+  if (db_->changes() == 0) return appNotFound(sdkAppId);
   return base::Ok{};
 }
 
-base::Result<App> SqliteStore::updateApp(const App& request) {
+base::Result<App> SqlStore::updateApp(const App& request) {
   if (auto s = validateApp(request); !s) return s.error();
   std::string callbackKey = request.callbackKey;
   if (!request.callbackUrl.empty() && callbackKey.empty()) callbackKey = crypto::randomHex(kCallbackKeyBytes);
@@ -305,7 +289,7 @@ base::Result<App> SqliteStore::updateApp(const App& request) {
   return std::move(**app);
 }
 
-base::Result<std::string> SqliteStore::rotateSecretKey(uint32_t sdkAppId) {
+base::Result<std::string> SqlStore::rotateSecretKey(uint32_t sdkAppId) {
   std::string key = crypto::randomHex(kSecretKeyBytes);
   std::lock_guard lock(mu_);
   Query q(st_.updateSecret);
@@ -314,7 +298,7 @@ base::Result<std::string> SqliteStore::rotateSecretKey(uint32_t sdkAppId) {
   return key;
 }
 
-base::Status SqliteStore::setStatus(uint32_t sdkAppId, AppStatus status) {
+base::Status SqlStore::setStatus(uint32_t sdkAppId, AppStatus status) {
   if (status == AppStatus::kDeleted) return base::makeError(kErrInvalidArgument, "use deleteApp to delete an app");
   std::lock_guard lock(mu_);
   Query q(st_.updateStatus);
@@ -322,7 +306,7 @@ base::Status SqliteStore::setStatus(uint32_t sdkAppId, AppStatus status) {
   return updateOne(q, sdkAppId);
 }
 
-base::Status SqliteStore::deleteApp(uint32_t sdkAppId) {
+base::Status SqlStore::deleteApp(uint32_t sdkAppId) {
   std::lock_guard lock(mu_);
   const int64_t now = clock_.wallMs();
   Query q(st_.updateStatus);
@@ -330,7 +314,7 @@ base::Status SqliteStore::deleteApp(uint32_t sdkAppId) {
   return updateOne(q, sdkAppId);
 }
 
-base::Status SqliteStore::appendEntry(const EntryEvent& e) {
+base::Status SqlStore::appendEntry(const EntryEvent& e) {
   if (auto s = validateEntryEvent(e); !s) return s;
   std::lock_guard lock(mu_);
   Query q(st_.insertEntry);
@@ -339,7 +323,7 @@ base::Status SqliteStore::appendEntry(const EntryEvent& e) {
   return q.run();
 }
 
-base::Result<std::vector<EntryEvent>> SqliteStore::listEntries(uint32_t sdkAppId, int64_t fromMs, int64_t toMs,
+base::Result<std::vector<EntryEvent>> SqlStore::listEntries(uint32_t sdkAppId, int64_t fromMs, int64_t toMs,
                                                                size_t limit) {
   std::lock_guard lock(mu_);
   Query q(st_.listEntries);
@@ -354,16 +338,35 @@ base::Result<std::vector<EntryEvent>> SqliteStore::listEntries(uint32_t sdkAppId
   }
 }
 
-base::Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path, std::span<const uint8_t> masterKey,
-                                                     base::Clock& clock) {
+namespace {
+
+base::Result<std::unique_ptr<Store>> openStore(base::Result<std::unique_ptr<SqlConnection>> db,
+                                               std::span<const uint8_t> masterKey, base::Clock& clock) {
+  if (!db) return db.error();
+  auto store = std::make_unique<SqlStore>(std::move(*db), masterKey, clock);
+  if (auto s = store->init(); !s) return s.error();
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+base::Status checkMasterKeySize(std::span<const uint8_t> masterKey) {
   if (masterKey.size() != crypto::kAeadKeyBytes)
     return base::makeError(kErrInvalidArgument,
                            "the master key must be " + std::to_string(crypto::kAeadKeyBytes) + " bytes");
-  auto db = SqliteDb::open(path);
-  if (!db) return db.error();
-  auto store = std::make_unique<SqliteStore>(std::move(*db), masterKey, clock);
-  if (auto s = store->init(); !s) return s.error();
-  return std::unique_ptr<Store>(std::move(store));
+  return base::Ok{};
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path, std::span<const uint8_t> masterKey,
+                                                     base::Clock& clock) {
+  if (auto s = checkMasterKeySize(masterKey); !s) return s.error();
+  return openStore(openSqliteConnection(path), masterKey, clock);
+}
+
+base::Result<std::unique_ptr<Store>> openPostgresStore(const std::string& dsn, std::span<const uint8_t> masterKey,
+                                                       base::Clock& clock) {
+  if (auto s = checkMasterKeySize(masterKey); !s) return s.error();
+  return openStore(openPostgresConnection(dsn), masterKey, clock);
 }
 
 }  // namespace atrium::store

@@ -1,11 +1,11 @@
-// SQLite Store, data protection (R11, R13): retention purge, app purge, data-subject erasure and
+// Store over SQL, data protection (R11, R13): retention purge, app purge, data-subject erasure and
 // the schema listing the data inventory is checked against.
 #include <nlohmann/json.hpp>
 
 #include <string>
 
 #include "base/mask.h"
-#include "store/sqlite_store_impl.h"
+#include "store/sql_store_impl.h"
 
 namespace atrium::store {
 namespace {
@@ -87,18 +87,18 @@ bool bodyNamesUser(const std::string& body, std::string_view userId) {
 
 }  // namespace
 
-base::Result<size_t> SqliteStore::execCounting(const std::string& sql, const std::function<void(Query&)>& binder) {
-  auto stmt = db_.prepare(sql);
+base::Result<size_t> SqlStore::execCounting(const std::string& sql, const std::function<void(Query&)>& binder) {
+  auto stmt = db_->prepare(sql);
   if (!stmt) return stmt.error();
   Query q(*stmt);
   binder(q);
   if (auto s = q.run(); !s) return s.error();
-  return static_cast<size_t>(db_.changes());
+  return static_cast<size_t>(db_->changes());
 }
 
 // Repeats a bounded DELETE (each its own transaction, taking the lock per batch so other
 // threads interleave) until a batch comes back short.
-base::Result<size_t> SqliteStore::deleteInBatches(const std::string& table, const std::string& key,
+base::Result<size_t> SqlStore::deleteInBatches(const std::string& table, const std::string& key,
                                                   const std::string& where,
                                                   const std::function<void(Query&)>& binder) {
   const std::string sql = "DELETE FROM " + table + " WHERE " + key + " IN (SELECT " + key + " FROM " + table +
@@ -113,7 +113,7 @@ base::Result<size_t> SqliteStore::deleteInBatches(const std::string& table, cons
   }
 }
 
-base::Result<PurgeReport> SqliteStore::purgeApp(uint32_t sdkAppId) {
+base::Result<PurgeReport> SqlStore::purgeApp(uint32_t sdkAppId) {
   {
     std::lock_guard lock(mu_);
     auto app = getAppLocked(sdkAppId);
@@ -143,7 +143,7 @@ base::Result<PurgeReport> SqliteStore::purgeApp(uint32_t sdkAppId) {
   return report;
 }
 
-base::Result<PurgeReport> SqliteStore::purgeExpired(const RetentionPolicy& policy, int64_t nowMs) {
+base::Result<PurgeReport> SqlStore::purgeExpired(const RetentionPolicy& policy, int64_t nowMs) {
   for (int64_t ms : {policy.backendLogsMs, policy.entryEventsMs, policy.qualityMs, policy.auditMs})
     if (ms <= 0) return invalid("retention periods must be positive");
   if (policy.deletedAppGraceMs < 0 || policy.deletedAppGraceMs > kMaxDeletedAppGraceMs)
@@ -153,7 +153,7 @@ base::Result<PurgeReport> SqliteStore::purgeExpired(const RetentionPolicy& polic
   std::vector<uint32_t> due;
   {
     std::lock_guard lock(mu_);
-    auto stmt = db_.prepare("SELECT sdk_app_id FROM apps WHERE status = 'deleted' AND deleted_at_ms <= ? "
+    auto stmt = db_->prepare("SELECT sdk_app_id FROM apps WHERE status = 'deleted' AND deleted_at_ms <= ? "
                             "ORDER BY sdk_app_id");
     if (!stmt) return stmt.error();
     Query q(*stmt);
@@ -181,14 +181,14 @@ base::Result<PurgeReport> SqliteStore::purgeExpired(const RetentionPolicy& polic
   return report;
 }
 
-base::Result<PurgeReport> SqliteStore::eraseUser(uint32_t sdkAppId, std::string_view userId,
+base::Result<PurgeReport> SqlStore::eraseUser(uint32_t sdkAppId, std::string_view userId,
                                                  std::string_view requestedBy, int64_t nowMs) {
   if (userId.empty()) return invalid("erasure needs a user id");
   const int64_t app = sdkAppId;
   auto bindAppUser = [app, userId](Query& q) { q.bind(app).bind(userId); };
   PurgeReport report;
   std::lock_guard lock(mu_);
-  Transaction tx(db_);
+  Transaction tx(*db_);
   if (auto s = tx.begin(); !s) return s.error();
 
   // Quality rows are found through the user's rooms: quality_samples has no user index (it would
@@ -196,7 +196,7 @@ base::Result<PurgeReport> SqliteStore::eraseUser(uint32_t sdkAppId, std::string_
   // where the session log shows them. Rooms come from sessions and events, read before those go.
   std::vector<std::string> commIds;
   {
-    auto stmt = db_.prepare("SELECT comm_id FROM user_sessions WHERE sdk_app_id = ? AND user_id = ? UNION "
+    auto stmt = db_->prepare("SELECT comm_id FROM user_sessions WHERE sdk_app_id = ? AND user_id = ? UNION "
                             "SELECT comm_id FROM user_events WHERE sdk_app_id = ? AND user_id = ? ORDER BY 1");
     if (!stmt) return stmt.error();
     Query q(*stmt);
@@ -209,14 +209,14 @@ base::Result<PurgeReport> SqliteStore::eraseUser(uint32_t sdkAppId, std::string_
     }
   }
   {
-    auto stmt = db_.prepare("DELETE FROM quality_samples WHERE sdk_app_id = ? AND comm_id = ? AND "
+    auto stmt = db_->prepare("DELETE FROM quality_samples WHERE sdk_app_id = ? AND comm_id = ? AND "
                             "(user_id = ? OR peer_id = ?)");
     if (!stmt) return stmt.error();
     size_t n = 0;
     for (const std::string& commId : commIds) {
       Query q(*stmt);
       if (auto s = q.bind(app).bind(commId).bind(userId).bind(userId).run(); !s) return s.error();
-      n += static_cast<size_t>(db_.changes());
+      n += static_cast<size_t>(db_->changes());
     }
     report.add("quality_samples", n);
   }
@@ -234,7 +234,7 @@ base::Result<PurgeReport> SqliteStore::eraseUser(uint32_t sdkAppId, std::string_
   for (const char* table : {"callback_queue", "callback_failures"}) {
     std::vector<int64_t> ids;
     {
-      auto stmt = db_.prepare(std::string("SELECT id, body FROM ") + table + " WHERE sdk_app_id = ?");
+      auto stmt = db_->prepare(std::string("SELECT id, body FROM ") + table + " WHERE sdk_app_id = ?");
       if (!stmt) return stmt.error();
       Query q(*stmt);
       q.bind(app);
@@ -245,7 +245,7 @@ base::Result<PurgeReport> SqliteStore::eraseUser(uint32_t sdkAppId, std::string_
         if (bodyNamesUser(q.text(1), userId)) ids.push_back(q.int64(0));
       }
     }
-    auto stmt = db_.prepare(std::string("DELETE FROM ") + table + " WHERE id = ?");
+    auto stmt = db_->prepare(std::string("DELETE FROM ") + table + " WHERE id = ?");
     if (!stmt) return stmt.error();
     for (int64_t id : ids) {
       Query q(*stmt);
@@ -277,20 +277,9 @@ base::Result<PurgeReport> SqliteStore::eraseUser(uint32_t sdkAppId, std::string_
   return report;
 }
 
-base::Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::describeSchema() {
+base::Result<std::vector<std::pair<std::string, std::string>>> SqlStore::describeSchema() {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(
-      "SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info(m.name) AS p "
-      "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid");
-  if (!stmt) return stmt.error();
-  Query q(*stmt);
-  std::vector<std::pair<std::string, std::string>> out;
-  for (;;) {
-    auto row = q.step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.emplace_back(q.text(0), q.text(1));
-  }
+  return db_->describeColumns();
 }
 
 }  // namespace atrium::store

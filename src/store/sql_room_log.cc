@@ -1,10 +1,10 @@
-// SQLite Store, room event log: rooms, user sessions and user events behind DescribeRoomInfo,
+// Store over SQL, room event log: rooms, user sessions and user events behind DescribeRoomInfo,
 // DescribeUserInfo, DescribeUserEvent and DescribeScaleInfo.
 #include <iterator>
 #include <string>
 #include <tuple>
 
-#include "store/sqlite_store_impl.h"
+#include "store/sql_store_impl.h"
 
 namespace atrium::store {
 namespace {
@@ -43,7 +43,7 @@ base::Result<size_t> readCount(Query& q) {
 
 }  // namespace
 
-base::Status SqliteStore::prepareRoomLogStatements() {
+base::Status SqlStore::prepareRoomLogStatements() {
   const std::string room = kSelectRoom, session = kSelectSession;
   const std::string roomOverlaps = kRoomOverlaps, sessionOverlaps = kSessionOverlaps;
   const std::string countRooms = "SELECT COUNT(*) FROM rooms ";
@@ -54,12 +54,12 @@ base::Status SqliteStore::prepareRoomLogStatements() {
        "INSERT INTO rooms (comm_id, sdk_app_id, room, str_room, creator_user_id, created_at_ms, destroyed_at_ms) "
        "VALUES (?, ?, ?, ?, ?, ?, ?)"},
       {&log_.destroyRoom,
-       "UPDATE rooms SET destroyed_at_ms = MAX(created_at_ms, ?) WHERE comm_id = ? AND destroyed_at_ms IS NULL"},
+       "UPDATE rooms SET destroyed_at_ms = GREATEST(created_at_ms, ?) WHERE comm_id = ? AND destroyed_at_ms IS NULL"},
       {&log_.insertSession,
        "INSERT INTO user_sessions (comm_id, sdk_app_id, room, user_id, joined_at_ms, left_at_ms, masked_ip, "
        "sdk_version, device_type, exit_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
       {&log_.leaveSession,
-       "UPDATE user_sessions SET left_at_ms = MAX(joined_at_ms, ?), exit_reason = ? "
+       "UPDATE user_sessions SET left_at_ms = GREATEST(joined_at_ms, ?), exit_reason = ? "
        "WHERE comm_id = ? AND user_id = ? AND joined_at_ms = ? AND left_at_ms IS NULL"},
       {&log_.insertEvent,
        "INSERT INTO user_events (comm_id, sdk_app_id, user_id, time_ms, event_id, param_one, param_two) "
@@ -82,18 +82,18 @@ base::Status SqliteStore::prepareRoomLogStatements() {
        "SELECT joined_at_ms / " + std::to_string(kMsPerDay) +
            " AS day, COUNT(DISTINCT user_id), COUNT(*), COUNT(DISTINCT comm_id) FROM user_sessions "
            "WHERE sdk_app_id = ? AND joined_at_ms >= ? AND joined_at_ms < ? GROUP BY day ORDER BY day"},
-      {&log_.closeRooms, "UPDATE rooms SET destroyed_at_ms = MAX(created_at_ms, ?) WHERE destroyed_at_ms IS NULL"},
+      {&log_.closeRooms, "UPDATE rooms SET destroyed_at_ms = GREATEST(created_at_ms, ?) WHERE destroyed_at_ms IS NULL"},
       {&log_.exitEventsForOpenSessions,
        "INSERT INTO user_events (comm_id, sdk_app_id, user_id, time_ms, event_id, param_one, param_two) "
-       "SELECT comm_id, sdk_app_id, user_id, MAX(joined_at_ms, ?), ?, ?, -1 FROM user_sessions "
+       "SELECT comm_id, sdk_app_id, user_id, GREATEST(joined_at_ms, ?), CAST(? AS BIGINT), CAST(? AS BIGINT), -1 FROM user_sessions "
        "WHERE left_at_ms IS NULL ORDER BY id"},
       {&log_.closeSessions,
-       "UPDATE user_sessions SET left_at_ms = MAX(joined_at_ms, ?), exit_reason = ? WHERE left_at_ms IS NULL"},
+       "UPDATE user_sessions SET left_at_ms = GREATEST(joined_at_ms, ?), exit_reason = ? WHERE left_at_ms IS NULL"},
   };
-  return prepareAll(db_, all);
+  return prepareAll(*db_, all);
 }
 
-base::Status SqliteStore::roomCreated(const RoomRecord& r) {
+base::Status SqlStore::roomCreated(const RoomRecord& r) {
   if (r.commId.empty() || r.room.empty()) return invalid("a room needs a CommId and a room id");
   std::lock_guard lock(mu_);
   Query q(log_.insertRoom);
@@ -102,14 +102,14 @@ base::Status SqliteStore::roomCreated(const RoomRecord& r) {
   return mapDuplicate(q.run(), "room " + r.commId);
 }
 
-base::Status SqliteStore::roomDestroyed(std::string_view commId, int64_t atMs) {
+base::Status SqlStore::roomDestroyed(std::string_view commId, int64_t atMs) {
   std::lock_guard lock(mu_);
   Query q(log_.destroyRoom);
   q.bind(atMs).bind(commId);
   return changeOne(q, "live room " + std::string(commId));
 }
 
-base::Status SqliteStore::userJoined(const UserSessionRecord& u) {
+base::Status SqlStore::userJoined(const UserSessionRecord& u) {
   if (u.commId.empty() || u.userId.empty()) return invalid("a session needs a CommId and a user id");
   std::lock_guard lock(mu_);
   Query q(log_.insertSession);
@@ -118,7 +118,7 @@ base::Status SqliteStore::userJoined(const UserSessionRecord& u) {
   return mapDuplicate(q.run(), "that session in " + u.commId);
 }
 
-base::Status SqliteStore::userLeft(std::string_view commId, std::string_view userId, int64_t joinedAtMs,
+base::Status SqlStore::userLeft(std::string_view commId, std::string_view userId, int64_t joinedAtMs,
                                    int64_t leftAtMs, int exitReason) {
   std::lock_guard lock(mu_);
   Query q(log_.leaveSession);
@@ -126,7 +126,7 @@ base::Status SqliteStore::userLeft(std::string_view commId, std::string_view use
   return changeOne(q, "open session in " + std::string(commId) + " joined at " + std::to_string(joinedAtMs));
 }
 
-base::Status SqliteStore::appendUserEvent(const UserEventRecord& e) {
+base::Status SqlStore::appendUserEvent(const UserEventRecord& e) {
   if (e.commId.empty() || e.userId.empty()) return invalid("a user event needs a CommId and a user id");
   std::lock_guard lock(mu_);
   Query q(log_.insertEvent);
@@ -134,13 +134,13 @@ base::Status SqliteStore::appendUserEvent(const UserEventRecord& e) {
   return q.bind(e.paramOne).bind(e.paramTwo).run();
 }
 
-base::Result<std::pair<std::vector<RoomRecord>, size_t>> SqliteStore::listRooms(uint32_t sdkAppId, int64_t fromMs,
+base::Result<std::pair<std::vector<RoomRecord>, size_t>> SqlStore::listRooms(uint32_t sdkAppId, int64_t fromMs,
                                                                                 int64_t toMs,
                                                                                 std::optional<std::string> room,
                                                                                 size_t offset, size_t limit) {
   std::lock_guard lock(mu_);
   // Count and page in one read transaction, so the total describes the page's snapshot.
-  Transaction tx(db_, Transaction::Kind::kRead);
+  Transaction tx(*db_, TxKind::kRead);
   if (auto s = tx.begin(); !s) return s.error();
   size_t total = 0;
   {
@@ -166,7 +166,7 @@ base::Result<std::pair<std::vector<RoomRecord>, size_t>> SqliteStore::listRooms(
   return std::pair{std::move(rooms), total};
 }
 
-base::Result<std::optional<RoomRecord>> SqliteStore::findRoom(uint32_t sdkAppId, std::string_view commId) {
+base::Result<std::optional<RoomRecord>> SqlStore::findRoom(uint32_t sdkAppId, std::string_view commId) {
   std::lock_guard lock(mu_);
   Query q(log_.findRoom);
   auto row = q.bind(commId).bind(int64_t{sdkAppId}).step();
@@ -175,7 +175,7 @@ base::Result<std::optional<RoomRecord>> SqliteStore::findRoom(uint32_t sdkAppId,
   return std::optional<RoomRecord>(readRoom(q));
 }
 
-base::Result<std::vector<UserSessionRecord>> SqliteStore::readSessions(Query& q) {
+base::Result<std::vector<UserSessionRecord>> SqlStore::readSessions(Query& q) {
   std::vector<UserSessionRecord> sessions;
   for (;;) {
     auto row = q.step();
@@ -187,11 +187,11 @@ base::Result<std::vector<UserSessionRecord>> SqliteStore::readSessions(Query& q)
   }
 }
 
-base::Result<std::pair<std::vector<UserSessionRecord>, size_t>> SqliteStore::listUserSessions(
+base::Result<std::pair<std::vector<UserSessionRecord>, size_t>> SqlStore::listUserSessions(
     uint32_t sdkAppId, std::string_view commId, int64_t fromMs, int64_t toMs, std::vector<std::string> userIds,
     size_t offset, size_t limit) {
   std::lock_guard lock(mu_);
-  Transaction tx(db_, Transaction::Kind::kRead);
+  Transaction tx(*db_, TxKind::kRead);
   if (auto s = tx.begin(); !s) return s.error();
   if (userIds.empty()) {
     size_t total = 0;
@@ -232,7 +232,7 @@ base::Result<std::pair<std::vector<UserSessionRecord>, size_t>> SqliteStore::lis
   return std::pair{std::move(page), total};
 }
 
-base::Result<std::vector<UserEventRecord>> SqliteStore::listUserEvents(uint32_t sdkAppId, std::string_view commId,
+base::Result<std::vector<UserEventRecord>> SqlStore::listUserEvents(uint32_t sdkAppId, std::string_view commId,
                                                                        std::string_view userId, int64_t fromMs,
                                                                        int64_t toMs) {
   std::lock_guard lock(mu_);
@@ -248,7 +248,7 @@ base::Result<std::vector<UserEventRecord>> SqliteStore::listUserEvents(uint32_t 
   }
 }
 
-base::Result<std::vector<ScaleDay>> SqliteStore::scale(uint32_t sdkAppId, int64_t fromMs, int64_t toMs) {
+base::Result<std::vector<ScaleDay>> SqlStore::scale(uint32_t sdkAppId, int64_t fromMs, int64_t toMs) {
   if (fromMs < 0 || toMs < 0) return invalid("scale times must not be negative");
   if (toMs <= fromMs) return std::vector<ScaleDay>();
   const int64_t firstDay = fromMs / kMsPerDay;
@@ -273,9 +273,9 @@ base::Result<std::vector<ScaleDay>> SqliteStore::scale(uint32_t sdkAppId, int64_
   }
 }
 
-base::Status SqliteStore::closeOpenRecords(int64_t atMs) {
+base::Status SqlStore::closeOpenRecords(int64_t atMs) {
   std::lock_guard lock(mu_);
-  Transaction tx(db_);
+  Transaction tx(*db_);
   if (auto s = tx.begin(); !s) return s;
   {
     Query q(log_.exitEventsForOpenSessions);  // before closing: it selects the open sessions

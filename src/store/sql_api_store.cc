@@ -1,9 +1,9 @@
-// SQLite Store, server-API part: API credentials (R8, R12) and the audit log (R19).
+// Store over SQL, server-API part: API credentials (R8, R12) and the audit log (R19).
 #include <string.h>  // explicit_bzero
 
 #include <string>
 
-#include "store/sqlite_store_impl.h"
+#include "store/sql_store_impl.h"
 
 namespace atrium::store {
 namespace {
@@ -48,7 +48,7 @@ constexpr const char* kSelectAudit =
 
 }  // namespace
 
-base::Status SqliteStore::prepareApiStatements() {
+base::Status SqlStore::prepareApiStatements() {
   std::string selectKeys = kSelectKeys;
   std::string selectAudit = kSelectAudit;
   const std::pair<Statement*, std::string> all[] = {
@@ -61,17 +61,17 @@ base::Status SqliteStore::prepareApiStatements() {
       {&api_.listKeys, selectKeys + "ORDER BY k.created_at_ms, k.secret_id, a.sdk_app_id"},
       {&api_.revokeKey, "UPDATE api_keys SET revoked_at_ms = COALESCE(revoked_at_ms, ?) WHERE secret_id = ?"},
       {&api_.touchKey,
-       "UPDATE api_keys SET last_used_at_ms = MAX(COALESCE(last_used_at_ms, 0), ?) WHERE secret_id = ?"},
+       "UPDATE api_keys SET last_used_at_ms = GREATEST(COALESCE(last_used_at_ms, 0), ?) WHERE secret_id = ?"},
       {&api_.insertAudit,
        "INSERT INTO audit_log (time_ms, secret_id, action, sdk_app_id, result_code, request_id, masked_ip) "
        "VALUES (?, ?, ?, ?, ?, ?, ?)"},
       {&api_.listAudit, selectAudit + "ORDER BY time_ms DESC, id DESC LIMIT ?"},
       {&api_.listAuditOfApp, selectAudit + "AND sdk_app_id = ? ORDER BY time_ms DESC, id DESC LIMIT ?"},
   };
-  return prepareAll(db_, all);
+  return prepareAll(*db_, all);
 }
 
-base::Result<ApiKey> SqliteStore::createApiKey(std::vector<uint32_t> sdkAppIds, std::string description) {
+base::Result<ApiKey> SqlStore::createApiKey(std::vector<uint32_t> sdkAppIds, std::string description) {
   std::sort(sdkAppIds.begin(), sdkAppIds.end());
   sdkAppIds.erase(std::unique(sdkAppIds.begin(), sdkAppIds.end()), sdkAppIds.end());
   if (sdkAppIds.empty()) return base::makeError(kErrInvalidArgument, "an API key needs at least one app");
@@ -87,7 +87,7 @@ base::Result<ApiKey> SqliteStore::createApiKey(std::vector<uint32_t> sdkAppIds, 
 
   std::lock_guard lock(mu_);
   // One transaction: an app deleted between the check and the insert cannot end up in a scope.
-  Transaction tx(db_);
+  Transaction tx(*db_);
   if (auto s = tx.begin(); !s) return s.error();
   for (uint32_t id : key.sdkAppIds) {
     Query q(api_.liveApp);
@@ -113,7 +113,7 @@ base::Result<ApiKey> SqliteStore::createApiKey(std::vector<uint32_t> sdkAppIds, 
 
 // Rows are one per (key, app), grouped by key; a key whose apps were all purged has one row
 // with a NULL app.
-base::Result<std::vector<ApiKey>> SqliteStore::readApiKeys(Query& q, bool withSecret) {
+base::Result<std::vector<ApiKey>> SqlStore::readApiKeys(Query& q, bool withSecret) {
   std::vector<ApiKey> keys;
   for (;;) {
     auto row = q.step();
@@ -140,7 +140,7 @@ base::Result<std::vector<ApiKey>> SqliteStore::readApiKeys(Query& q, bool withSe
   }
 }
 
-base::Result<std::optional<ApiKey>> SqliteStore::getApiKey(std::string_view secretId) {
+base::Result<std::optional<ApiKey>> SqlStore::getApiKey(std::string_view secretId) {
   std::lock_guard lock(mu_);
   Query q(api_.selectKey);
   q.bind(secretId);
@@ -150,29 +150,29 @@ base::Result<std::optional<ApiKey>> SqliteStore::getApiKey(std::string_view secr
   return std::optional<ApiKey>(std::move(keys->front()));
 }
 
-base::Result<std::vector<ApiKey>> SqliteStore::listApiKeys() {
+base::Result<std::vector<ApiKey>> SqlStore::listApiKeys() {
   std::lock_guard lock(mu_);
   Query q(api_.listKeys);
   return readApiKeys(q, /*withSecret=*/false);
 }
 
-base::Status SqliteStore::revokeApiKey(std::string_view secretId) {
+base::Status SqlStore::revokeApiKey(std::string_view secretId) {
   std::lock_guard lock(mu_);
   Query q(api_.revokeKey);
   if (auto s = q.bind(clock_.wallMs()).bind(secretId).run(); !s) return s;
-  if (db_.changes() == 0) return apiKeyNotFound(secretId);
+  if (db_->changes() == 0) return apiKeyNotFound(secretId);
   return base::Ok{};
 }
 
-base::Status SqliteStore::touchApiKey(std::string_view secretId, int64_t nowMs) {
+base::Status SqlStore::touchApiKey(std::string_view secretId, int64_t nowMs) {
   std::lock_guard lock(mu_);
   Query q(api_.touchKey);
   if (auto s = q.bind(nowMs).bind(secretId).run(); !s) return s;
-  if (db_.changes() == 0) return apiKeyNotFound(secretId);
+  if (db_->changes() == 0) return apiKeyNotFound(secretId);
   return base::Ok{};
 }
 
-base::Status SqliteStore::appendAudit(const AuditRecord& r) {
+base::Status SqlStore::appendAudit(const AuditRecord& r) {
   std::lock_guard lock(mu_);
   Query q(api_.insertAudit);
   q.bind(r.timeMs).bind(clipUtf8(r.secretId, kMaxAuditFieldBytes)).bind(clipUtf8(r.action, kMaxAuditFieldBytes));
@@ -181,7 +181,7 @@ base::Status SqliteStore::appendAudit(const AuditRecord& r) {
   return q.run();
 }
 
-base::Result<std::vector<AuditRecord>> SqliteStore::listAudit(int64_t fromMs, int64_t toMs,
+base::Result<std::vector<AuditRecord>> SqlStore::listAudit(int64_t fromMs, int64_t toMs,
                                                               std::optional<uint32_t> sdkAppId, size_t limit) {
   std::lock_guard lock(mu_);
   Query q(sdkAppId ? api_.listAuditOfApp : api_.listAudit);

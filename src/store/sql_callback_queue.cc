@@ -1,8 +1,8 @@
-// SQLite Store, durable callback queue (R9): a callback is a row before it is sent and stays one
+// Store over SQL, durable callback queue (R9): a callback is a row before it is sent and stays one
 // until completeCallback (HTTP 200) or failCallback (moved to callback_failures).
 #include <string>
 
-#include "store/sqlite_store_impl.h"
+#include "store/sql_store_impl.h"
 
 namespace atrium::store {
 namespace {
@@ -13,12 +13,13 @@ std::string jobName(int64_t id) { return "queued callback " + std::to_string(id)
 
 }  // namespace
 
-base::Status SqliteStore::prepareCallbackStatements() {
+base::Status SqlStore::prepareCallbackStatements() {
   const std::pair<Statement*, std::string> all[] = {
       {&cb_.enqueue,
        "INSERT INTO callback_queue (sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts) "
        "VALUES (?, ?, ?, ?, 0) RETURNING id"},
-      // By id: SQLite gives a new row an id above every existing one, so id order is enqueue order.
+      // By id: SQLite gives a new row an id above every existing one and a PostgreSQL identity only
+      // grows, so with the one dispatcher per database id order is enqueue order.
       {&cb_.due,
        "SELECT id, sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts FROM callback_queue "
        "WHERE next_attempt_at_ms <= ? ORDER BY id LIMIT ?"},
@@ -26,15 +27,15 @@ base::Status SqliteStore::prepareCallbackStatements() {
       {&cb_.reschedule, "UPDATE callback_queue SET attempts = ?, next_attempt_at_ms = ? WHERE id = ?"},
       {&cb_.copyToFailures,
        "INSERT INTO callback_failures (queue_id, sdk_app_id, body, created_at_ms, attempts, failed_at_ms, reason) "
-       "SELECT id, sdk_app_id, body, created_at_ms, attempts, ?, ? FROM callback_queue WHERE id = ?"},
+       "SELECT id, sdk_app_id, body, created_at_ms, attempts, CAST(? AS BIGINT), CAST(? AS TEXT) FROM callback_queue WHERE id = ?"},
       {&cb_.pending, "SELECT COUNT(*) FROM callback_queue"},
       {&cb_.failed, "SELECT COUNT(*) FROM callback_failures"},
       {&cb_.failedOfApp, "SELECT COUNT(*) FROM callback_failures WHERE sdk_app_id = ?"},
   };
-  return prepareAll(db_, all);
+  return prepareAll(*db_, all);
 }
 
-base::Result<int64_t> SqliteStore::enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) {
+base::Result<int64_t> SqlStore::enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) {
   if (body.empty()) return base::makeError(kErrInvalidArgument, "a callback needs a body");
   std::lock_guard lock(mu_);
   Query q(cb_.enqueue);
@@ -45,7 +46,7 @@ base::Result<int64_t> SqliteStore::enqueueCallback(uint32_t sdkAppId, std::strin
   return q.int64(0);
 }
 
-base::Result<std::vector<CallbackJob>> SqliteStore::dueCallbacks(int64_t nowMs, size_t limit) {
+base::Result<std::vector<CallbackJob>> SqlStore::dueCallbacks(int64_t nowMs, size_t limit) {
   std::lock_guard lock(mu_);
   Query q(cb_.due);
   q.bind(nowMs).bind(clampToInt64(limit));
@@ -59,23 +60,23 @@ base::Result<std::vector<CallbackJob>> SqliteStore::dueCallbacks(int64_t nowMs, 
   }
 }
 
-base::Status SqliteStore::completeCallback(int64_t id) {
+base::Status SqlStore::completeCallback(int64_t id) {
   std::lock_guard lock(mu_);
   Query q(cb_.complete);
   q.bind(id);
   return changeOne(q, jobName(id));
 }
 
-base::Status SqliteStore::rescheduleCallback(int64_t id, int attempts, int64_t nextAttemptAtMs) {
+base::Status SqlStore::rescheduleCallback(int64_t id, int attempts, int64_t nextAttemptAtMs) {
   std::lock_guard lock(mu_);
   Query q(cb_.reschedule);
   q.bind(int64_t{attempts}).bind(nextAttemptAtMs).bind(id);
   return changeOne(q, jobName(id));
 }
 
-base::Status SqliteStore::failCallback(int64_t id, std::string reason, int64_t nowMs) {
+base::Status SqlStore::failCallback(int64_t id, std::string reason, int64_t nowMs) {
   std::lock_guard lock(mu_);
-  Transaction tx(db_);  // copy and delete together: the job is in exactly one of the two tables
+  Transaction tx(*db_);  // copy and delete together: the job is in exactly one of the two tables
   if (auto s = tx.begin(); !s) return s;
   {
     Query q(cb_.copyToFailures);
@@ -90,7 +91,7 @@ base::Status SqliteStore::failCallback(int64_t id, std::string reason, int64_t n
   return tx.commit();
 }
 
-base::Result<size_t> SqliteStore::pendingCallbacks() {
+base::Result<size_t> SqlStore::pendingCallbacks() {
   std::lock_guard lock(mu_);
   Query q(cb_.pending);
   auto row = q.step();
@@ -98,7 +99,7 @@ base::Result<size_t> SqliteStore::pendingCallbacks() {
   return static_cast<size_t>(*row ? q.int64(0) : 0);
 }
 
-base::Result<size_t> SqliteStore::failedCallbacks(std::optional<uint32_t> sdkAppId) {
+base::Result<size_t> SqlStore::failedCallbacks(std::optional<uint32_t> sdkAppId) {
   std::lock_guard lock(mu_);
   Query q(sdkAppId ? cb_.failedOfApp : cb_.failed);
   if (sdkAppId) q.bind(int64_t{*sdkAppId});

@@ -1,6 +1,8 @@
-// The SQLite Store's class, shared by the files that implement it: sqlite_store.cc (open,
-// migrations, apps, entry log), sqlite_api_store.cc (API keys, audit log), sqlite_room_log.cc
-// (room event log) and sqlite_callback_queue.cc (callback queue). Internal to store/.
+// The Store over SQL, written once for every engine (sql.h is the seam: SQLite and PostgreSQL
+// connections). Implemented across sql_store.cc (open, migrations, apps, entry log),
+// sql_api_store.cc (API keys, audit log), sql_room_log.cc (room event log),
+// sql_callback_queue.cc (callback queue), sql_quality.cc (quality, surge notices, erasure log)
+// and sql_data_protection.cc (retention, purge, erasure). Internal to store/.
 #pragma once
 
 #include <algorithm>
@@ -16,12 +18,12 @@
 
 #include "base/clock.h"
 #include "crypto/crypto.h"
-#include "store/sqlite_db.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 namespace atrium::store {
 
-// SQLite binds int64: sizes past INT64_MAX (e.g. SIZE_MAX as "no limit") are clamped.
+// Parameters are int64: sizes past INT64_MAX (e.g. SIZE_MAX as "no limit") are clamped.
 inline int64_t clampToInt64(size_t n) {
   return static_cast<int64_t>(std::min(n, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
 }
@@ -42,12 +44,12 @@ inline constexpr std::array<const char*, kQualityMetricCount> kQualityColumns = 
     "a_cap_energy", "a_play_energy", "rtt", "jitter"};
 
 // Prepares each (statement, sql) pair, stopping at the first failure.
-base::Status prepareAll(SqliteDb& db, std::span<const std::pair<Statement*, std::string>> all);
+base::Status prepareAll(SqlConnection& db, std::span<const std::pair<Statement*, std::string>> all);
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
-  SqliteStore(SqliteDb db, std::span<const uint8_t> masterKey, base::Clock& clock);
-  ~SqliteStore() override;
+  SqlStore(std::unique_ptr<SqlConnection> db, std::span<const uint8_t> masterKey, base::Clock& clock);
+  ~SqlStore() override;
 
   base::Status init();
 
@@ -65,19 +67,19 @@ class SqliteStore final : public Store {
   base::Result<std::vector<EntryEvent>> listEntries(uint32_t sdkAppId, int64_t fromMs, int64_t toMs,
                                                     size_t limit) override;
 
-  // ApiKeyRepository (sqlite_api_store.cc)
+  // ApiKeyRepository (sql_api_store.cc)
   base::Result<ApiKey> createApiKey(std::vector<uint32_t> sdkAppIds, std::string description) override;
   base::Result<std::optional<ApiKey>> getApiKey(std::string_view secretId) override;
   base::Result<std::vector<ApiKey>> listApiKeys() override;
   base::Status revokeApiKey(std::string_view secretId) override;
   base::Status touchApiKey(std::string_view secretId, int64_t nowMs) override;
 
-  // AuditLog (sqlite_api_store.cc)
+  // AuditLog (sql_api_store.cc)
   base::Status appendAudit(const AuditRecord& record) override;
   base::Result<std::vector<AuditRecord>> listAudit(int64_t fromMs, int64_t toMs, std::optional<uint32_t> sdkAppId,
                                                    size_t limit) override;
 
-  // RoomEventLog (sqlite_room_log.cc)
+  // RoomEventLog (sql_room_log.cc)
   base::Status roomCreated(const RoomRecord& room) override;
   base::Status roomDestroyed(std::string_view commId, int64_t atMs) override;
   base::Status userJoined(const UserSessionRecord& session) override;
@@ -97,7 +99,7 @@ class SqliteStore final : public Store {
   base::Result<std::vector<ScaleDay>> scale(uint32_t sdkAppId, int64_t fromMs, int64_t toMs) override;
   base::Status closeOpenRecords(int64_t atMs) override;
 
-  // CallbackQueue (sqlite_callback_queue.cc)
+  // CallbackQueue (sql_callback_queue.cc)
   base::Result<int64_t> enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) override;
   base::Result<std::vector<CallbackJob>> dueCallbacks(int64_t nowMs, size_t limit) override;
   base::Status completeCallback(int64_t id) override;
@@ -106,7 +108,7 @@ class SqliteStore final : public Store {
   base::Result<size_t> pendingCallbacks() override;
   base::Result<size_t> failedCallbacks(std::optional<uint32_t> sdkAppId) override;
 
-  // QualityLog, SurgeNoticeRepository, ErasureLog (sqlite_quality.cc)
+  // QualityLog, SurgeNoticeRepository, ErasureLog (sql_quality.cc)
   base::Status appendQuality(std::span<const QualitySample> samples) override;
   base::Result<std::vector<QualitySample>> listQuality(uint32_t sdkAppId, std::string_view commId,
                                                        std::vector<std::string> userIds, int64_t fromMs, int64_t toMs,
@@ -118,7 +120,7 @@ class SqliteStore final : public Store {
   base::Result<std::vector<ErasureRecord>> listErasures(int64_t fromMs, int64_t toMs, std::optional<uint32_t> sdkAppId,
                                                         size_t limit) override;
 
-  // DataProtection (sqlite_data_protection.cc)
+  // DataProtection (sql_data_protection.cc)
   base::Result<PurgeReport> purgeExpired(const RetentionPolicy& policy, int64_t nowMs) override;
   base::Result<PurgeReport> purgeApp(uint32_t sdkAppId) override;
   base::Result<PurgeReport> eraseUser(uint32_t sdkAppId, std::string_view userId, std::string_view requestedBy,
@@ -178,7 +180,7 @@ class SqliteStore final : public Store {
   };
 
   std::mutex mu_;
-  SqliteDb db_;
+  std::unique_ptr<SqlConnection> db_;
   std::array<uint8_t, crypto::kAeadKeyBytes> key_{};
   base::Clock& clock_;
   Statements st_;
