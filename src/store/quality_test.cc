@@ -93,6 +93,23 @@ TEST_P(QualityTest, ListsOneRoomWindowInUserPeerSourceTimeOrder) {
   EXPECT_TRUE(none->empty());
 }
 
+// Batches are written as multi-row INSERTs plus single rows for the remainder: every row of a
+// batch that is not a multiple of the chunk size comes back intact.
+TEST_P(QualityTest, LargeBatchesRoundTripEveryRow) {
+  std::vector<QualitySample> batch;
+  for (int i = 0; i < 150; ++i) {
+    QualitySample s = sample("u" + std::to_string(1000 + i), i % 3 ? "p" + std::to_string(i) : "", kT0 + i,
+                             i % 2 ? "sdk" : "server");
+    s.values[static_cast<size_t>(QualityMetric::kBigvWidth)] = i;
+    if (i % 5 == 0) s.values = {};
+    batch.push_back(s);
+  }
+  ASSERT_TRUE(store_->appendQuality(batch).ok());
+  auto r = store_->listQuality(kApp, kRoom, {}, kT0, kT0 + 1000, 1000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, batch);  // already in (user, peer, source, time) order
+}
+
 TEST_P(QualityTest, ABadSampleRejectsTheWholeBatch) {
   std::vector<QualitySample> batch = {sample("alice", "", kT0), sample("bob", "", kT0, "client")};
   auto s = store_->appendQuality(batch);

@@ -174,7 +174,7 @@ class SqlStore final : public Store {
   };
 
   struct QualityStatements {
-    Statement insertSample, listRoom, listRoomOfUser;
+    Statement insertSample, insertSamples, listRoom, listRoomOfUser;
     Statement insertNotice, listNotices, removeNotice;
     Statement listErasures, listErasuresOfApp;
   };
