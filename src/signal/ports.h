@@ -87,6 +87,26 @@ struct RoomActivity {
   std::string stream;  // with kStreamStarted / kStreamStopped
 };
 
+// One client statistics report (R10, docs/protocol.md `quality`): the reporter's own upstream and
+// device metrics (peerId "") and one entry per remote user it receives. Metric indexes are into
+// base::kQualityMetricNames; values are already range-checked.
+struct QualityEntry {
+  std::string peerId;
+  std::vector<std::pair<size_t, double>> values;
+};
+struct QualityReport {
+  base::RoomKey room;
+  std::string userId;
+  int64_t timeMs = 0;
+  std::vector<QualityEntry> entries;
+};
+
+class QualitySink {
+ public:
+  virtual ~QualitySink() = default;
+  virtual void onQuality(QualityReport report) = 0;
+};
+
 // The media plane as signaling sees it: SDP in, SDP out (docs/protocol.md "Media").
 struct MediaSessionRef {
   room::SessionId session = 0;

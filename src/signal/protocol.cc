@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/quality_metrics.h"
 #include "base/json_depth.h"
 #include "signal/errors.h"
 
@@ -41,6 +42,21 @@ struct Fields {
     return badRequest(std::string("data.") + name + " must be an integer");
   }
 };
+
+// {"<metric>": number, ...}: known names only, finite values in [0, kMaxQualityValue].
+std::optional<base::Error> readMetrics(const json& obj, QualityEntry& out) {
+  if (!obj.is_object()) return badRequest("quality metrics must be an object of name -> number");
+  if (obj.size() > base::kQualityMetricNames.size()) return invalid("too many quality metrics");
+  for (const auto& [name, value] : obj.items()) {
+    auto index = base::qualityMetricIndex(name);
+    if (!index) return invalid("unknown quality metric: " + name.substr(0, 32));
+    if (!value.is_number()) return badRequest("quality metric values must be numbers");
+    double v = value.get<double>();
+    if (!(v >= 0 && v <= base::kMaxQualityValue)) return invalid("quality metric out of range: " + name);
+    out.values.emplace_back(*index, v);
+  }
+  return std::nullopt;
+}
 
 std::optional<base::Error> readRole(const Fields& f, room::Role& role, bool required) {
   std::string s;
@@ -114,6 +130,27 @@ std::variant<RequestBody, base::Error> parseBody(const std::string& type, const 
         if (small && stream != "main") return invalid("only the main stream has a small layer");
       }
       r.streams.push_back({item["userId"].get<std::string>(), stream, small});
+    }
+    return RequestBody{std::move(r)};
+  }
+  if (type == "quality") {
+    QualityReq r;
+    QualityEntry own;
+    if (const json* up = f.find("up"))
+      if (auto e = readMetrics(*up, own)) return *e;
+    r.entries.push_back(std::move(own));
+    if (const json* down = f.find("down")) {
+      if (!down->is_array()) return badRequest("data.down must be an array of {userId, metrics}");
+      if (down->size() > kMaxQualityPeers) return invalid("at most 50 entries in data.down");
+      for (const auto& item : *down) {
+        if (!item.is_object() || !item.contains("userId") || !item["userId"].is_string() || !item.contains("metrics"))
+          return badRequest("data.down items must be {userId: string, metrics: object}");
+        QualityEntry peer;
+        peer.peerId = item["userId"].get<std::string>();
+        if (!base::isValidUserId(peer.peerId)) return invalid("data.down[].userId is not a valid userId");
+        if (auto e = readMetrics(item["metrics"], peer)) return *e;
+        r.entries.push_back(std::move(peer));
+      }
     }
     return RequestBody{std::move(r)};
   }

@@ -56,9 +56,14 @@ struct SubscribeReq {
 struct SubscribeAnswerReq {
   std::string sdp;
 };
+// Client statistics every 2 s (docs/protocol.md `quality`).
+struct QualityReq {
+  std::vector<QualityEntry> entries;  // the first is the reporter's own (peerId "")
+};
+inline constexpr size_t kMaxQualityPeers = 50;
 
 using RequestBody = std::variant<EnterRoomReq, ResumeReq, ExitRoomReq, SwitchRoleReq, SendCustomMessageReq, HeartbeatReq,
-                                 PublishReq, UnpublishReq, SubscribeReq, SubscribeAnswerReq>;
+                                 PublishReq, UnpublishReq, SubscribeReq, SubscribeAnswerReq, QualityReq>;
 
 struct Request {
   std::optional<int64_t> id;

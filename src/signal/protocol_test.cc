@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "base/quality_metrics.h"
 #include "signal/errors.h"
 
 namespace atrium::signal {
@@ -110,6 +111,42 @@ TEST(Errors, EveryNameMapsAndUnknownIsInternal) {
   EXPECT_EQ(protocolError("USERSIG_EXPIRED").cause, Cause::kClient);
   EXPECT_TRUE(isBadInput("BAD_REQUEST"));
   EXPECT_FALSE(isBadInput("RATE_LIMITED"));
+}
+
+
+TEST(Protocol, ParsesQualityReportsAndSmallSubscriptions) {
+  auto r = parseRequest(R"({"v":1,"type":"quality","data":{"up":{"aBit":32000,"rtt":41.5,"bigvWidth":640},
+      "down":[{"userId":"bob","metrics":{"bigvDecFps":29.7,"aLoss":0}}]}})");
+  auto* q = std::get_if<Request>(&r);
+  ASSERT_NE(q, nullptr);
+  const auto& req = std::get<QualityReq>(q->body);
+  ASSERT_EQ(req.entries.size(), 2u);
+  EXPECT_EQ(req.entries[0].peerId, "");
+  EXPECT_EQ(req.entries[0].values.size(), 3u);
+  EXPECT_EQ(req.entries[1].peerId, "bob");
+  EXPECT_EQ(base::kQualityMetricNames[req.entries[1].values[0].first], "aLoss");  // object keys sort
+  auto s = parseRequest(R"({"v":1,"id":2,"type":"subscribe","data":{"streams":[{"userId":"a","stream":"main","small":true},
+      {"userId":"a","stream":"audio"}]}})");
+  const auto& sub = std::get<SubscribeReq>(std::get<Request>(s).body);
+  EXPECT_EQ(sub.streams[0], (StreamWant{"a", "main", true}));
+  EXPECT_EQ(sub.streams[1], (StreamWant{"a", "audio", false}));
+}
+
+TEST(Protocol, RejectsBadQualityReports) {
+  EXPECT_EQ(failureCode(R"({"v":1,"type":"quality","data":{"up":{"cpuTemp":3}}})"), "INVALID_PARAMETER");
+  EXPECT_EQ(failureCode(R"({"v":1,"type":"quality","data":{"up":{"aBit":-1}}})"), "INVALID_PARAMETER");
+  EXPECT_EQ(failureCode(R"({"v":1,"type":"quality","data":{"up":{"aBit":1e300}}})"), "INVALID_PARAMETER");
+  EXPECT_EQ(failureCode(R"({"v":1,"type":"quality","data":{"up":{"aBit":"fast"}}})"), "BAD_REQUEST");
+  EXPECT_EQ(failureCode(R"({"v":1,"type":"quality","data":{"up":[1]}})"), "BAD_REQUEST");
+  EXPECT_EQ(failureCode(R"({"v":1,"type":"quality","data":{"down":{}}})"), "BAD_REQUEST");
+  EXPECT_EQ(failureCode(R"({"v":1,"type":"quality","data":{"down":[{"userId":"","metrics":{}}]}})"), "INVALID_PARAMETER");
+  std::string many = R"({"v":1,"type":"quality","data":{"down":[)";
+  for (int i = 0; i < 51; ++i) many += std::string(i ? "," : "") + R"({"userId":"u)" + std::to_string(i) + R"(","metrics":{}})";
+  EXPECT_EQ(failureCode(many + "]}}"), "INVALID_PARAMETER");
+  EXPECT_EQ(failureCode(R"({"v":1,"type":"subscribe","data":{"streams":[{"userId":"a","stream":"audio","small":true}]}})"),
+            "INVALID_PARAMETER");
+  EXPECT_EQ(failureCode(R"({"v":1,"type":"subscribe","data":{"streams":[{"userId":"a","stream":"main","small":1}]}})"),
+            "BAD_REQUEST");
 }
 
 }  // namespace

@@ -51,6 +51,8 @@ struct Session {
   base::TokenBucket customCount;
   base::TokenBucket customBytes;
   std::set<std::string> published;  // streams this session publishes: "audio", "main", "sub"
+  // Quality reports come every 2 s; a little slack for a timer that fired late, no more.
+  base::TokenBucket qualityReports{1.0, 3.0};
 };
 
 struct IpState {
@@ -77,6 +79,7 @@ struct SignalingService::Impl {
   SessionId nextSession = 1;
   RoomObserver* observer = nullptr;
   MediaControl* media = nullptr;
+  QualitySink* quality = nullptr;
 
   MediaSessionRef mediaRef(const Session& s) const {
     const room::Room* r = rooms.find(s.key);
@@ -232,6 +235,7 @@ struct SignalingService::Impl {
           else if constexpr (std::is_same_v<T, UnpublishReq>) unpublish(c, req.id);
           else if constexpr (std::is_same_v<T, SubscribeReq>) subscribe(c, req.id, body);
           else if constexpr (std::is_same_v<T, SubscribeAnswerReq>) subscribeAnswer(c, req.id, body);
+          else if constexpr (std::is_same_v<T, QualityReq>) qualityReport(c, req.id, body);
           else reply(c, req.id, nlohmann::json{{"serverTime", clock.wallMs()}}.dump());
         },
         req.body);
@@ -321,6 +325,18 @@ struct SignalingService::Impl {
     if (!result.ok()) return replyError(c, id, result.error());
     reply(c, id, nlohmann::json{{"seq", result->first}}.dump());
     deliver(result->second);
+  }
+
+  void qualityReport(Connection& c, std::optional<int64_t> id, QualityReq& req) {
+    Session* s = sessionOf(c);
+    if (!s) return replyError(c, id, makeError("INVALID_STATE", "not in a room"));
+    // Too frequent: dropped and counted, not an error the client must handle (its timer slipped).
+    if (!s->qualityReports.tryTake(now())) {
+      ++stats.qualityDropped;
+      return reply(c, id);
+    }
+    reply(c, id);
+    if (quality) quality->onQuality({s->key, s->userId, clock.wallMs(), std::move(req.entries)});
   }
 };
 

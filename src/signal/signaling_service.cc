@@ -191,6 +191,7 @@ void SignalingService::tick() {
 
 void SignalingService::setObserver(RoomObserver* observer) { impl_->observer = observer; }
 void SignalingService::setMedia(MediaControl* media) { impl_->media = media; }
+void SignalingService::setQualitySink(QualitySink* sink) { impl_->quality = sink; }
 
 size_t SignalingService::dismissRoom(const base::RoomKey& key) {
   const room::Room* r = impl_->rooms.find(key);

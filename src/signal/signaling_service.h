@@ -45,6 +45,7 @@ struct SignalingStats {
   uint64_t rateLimited = 0;
   uint64_t entriesOk = 0;
   uint64_t entriesFailed = 0;
+  uint64_t qualityDropped = 0;  // quality reports over the per-session rate
 };
 
 class SignalingService {
@@ -56,6 +57,8 @@ class SignalingService {
   void setObserver(RoomObserver* observer);
   // Optional: the media plane for publish/subscribe (not owned; may be null: requests then fail).
   void setMedia(MediaControl* media);
+  // Optional: receives clients' quality reports (not owned; may be null: reports are dropped).
+  void setQualitySink(QualitySink* sink);
 
   // Connection lifecycle. onOpen returns false when the connection must be refused (per-IP cap).
   bool onOpen(ConnId conn, std::string ip);

@@ -284,6 +284,32 @@ TEST_F(ServiceTest, CustomMessageRulesAndBudgets) {
   EXPECT_EQ(limited, 10);
 }
 
+struct FakeQuality : QualitySink {
+  std::vector<QualityReport> reports;
+  void onQuality(QualityReport r) override { reports.push_back(std::move(r)); }
+};
+
+TEST_F(ServiceTest, QualityReportsReachTheSinkAtMostOncePerSecondOnAverage) {
+  FakeQuality quality;
+  svc().setQualitySink(&quality);
+  ConnId a = open();
+  EXPECT_EQ(errorName(request(a, "quality", {{"up", {{"rtt", 20}}}})), "INVALID_STATE") << "only in a room";
+  ASSERT_EQ(enter(a, "alice")["ok"], true);
+  json report{{"up", {{"rtt", 20}, {"aBit", 32000}}}, {"down", json::array({{{"userId", "bob"}, {"metrics", {{"bigvDecFps", 30}}}}})}};
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(request(a, "quality", report)["ok"], true);
+  ASSERT_EQ(quality.reports.size(), 3u) << "a burst of 3, the rest dropped and counted";
+  EXPECT_EQ(svc().stats().qualityDropped, 7u);
+  const auto& r = quality.reports[0];
+  EXPECT_EQ(r.userId, "alice");
+  EXPECT_EQ(r.room.sdkAppId, kApp);
+  EXPECT_EQ(r.timeMs, clock.wallMs());
+  ASSERT_EQ(r.entries.size(), 2u);
+  EXPECT_EQ(r.entries[1].peerId, "bob");
+  clock.advanceMs(2000);
+  EXPECT_EQ(request(a, "quality", report)["ok"], true);
+  EXPECT_EQ(quality.reports.size(), 4u);
+}
+
 TEST_F(ServiceTest, AudienceCannotSendAndIsInvisible) {
   ConnId h = open(), v = open();
   ASSERT_EQ(enter(h, "host", {{"scene", "live"}})["ok"], true);
