@@ -3,6 +3,7 @@
 #pragma once
 
 #include "api/api_service.h"
+#include "metrics/metrics.h"
 #include "signal/signaling_service.h"
 #include "web/web_server.h"
 
@@ -32,9 +33,12 @@ class NoWebSockets final : public web::WsHandler {
   void onClose(uint64_t) override {}
 };
 
-inline web::HttpResponse handleApiHttp(api::ApiService& service, const web::HttpRequest& req) {
+// metrics (nullable) counts the call by action and result code (labels bounded there).
+inline web::HttpResponse handleApiHttp(api::ApiService& service, const web::HttpRequest& req,
+                                       metrics::Metrics* metrics = nullptr) {
   if (req.target.substr(0, req.target.find('?')) == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n", {}};
   auto res = service.handle({req.method, req.target, req.headers, req.body, req.remoteIp});
+  if (metrics) metrics->countApiCall(req.header("x-tc-action"), res.errorCode);
   return {200, "application/json", std::move(res.body), {{"X-TC-RequestId", res.requestId}}};
 }
 

@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "api/actions.h"
 #include "api/api_service.h"
 #include "app/api_endpoint.h"
 #include "app/bootstrap.h"
 #include "app/daemon_options.h"
 #include "app/http_routes.h"
+#include "app/metrics_endpoint.h"
 #include "app/settings.h"
 #include "app/signal_endpoint.h"
 #include "app/room_activity_sink.h"
@@ -76,10 +78,12 @@ int run(const Settings& settings) {
   dispatch.retry = {options->callbacks.timeoutMs, options->callbacks.retryIntervalMs, options->callbacks.giveUpAfterMs};
   callback::CallbackDispatcher callbacks(**store, **store, poster, clock, dispatch);
   RoomActivitySink activity(**store, &callbacks);
+  metrics::Metrics metrics([](std::string_view action) { return api::findAction(action) != nullptr; });
+  CountingEntryRecorder countedEntries(entries, metrics);
 
   web::ControlLoop loop;
   SignalEndpoint endpoint;
-  signal::SignalingService service(options->limits, clock, endpoint, apps, entries, options->mediaWorkers);
+  signal::SignalingService service(options->limits, clock, endpoint, apps, countedEntries, options->mediaWorkers);
   service.setObserver(&activity);
   auto media = MediaPlane::create(options->media, clock);
   if (!media.ok()) return fail(media.error());
@@ -106,12 +110,35 @@ int run(const Settings& settings) {
     }
   }
   web::WebServer apiServer(loop, options->apiServer, noWebSockets,
-                           [&apiService](const web::HttpRequest& r) { return handleApiHttp(apiService, r); });
+                           [&apiService, &metrics](const web::HttpRequest& r) { return handleApiHttp(apiService, r, &metrics); });
   if (auto st = apiServer.start(); !st.ok()) return fail(st.error());
+
+  // Monitoring (R16): /metrics, /healthz and /readyz on their own listener, so a scraper never
+  // shares limits or a port with clients. Off loopback it is HTTPS (R6).
+  Readiness readiness;
+  std::unique_ptr<web::WebServer> metricsServer;
+  if (options->metricsEnabled) {
+    auto& m = options->metricsServer;
+    if (m.tls) {
+      auto tls = ensureTls(settings);
+      if (!tls.ok()) return fail(tls.error());
+      m.certFile = tls->certFile;
+      m.keyFile = tls->keyFile;
+    }
+    metricsServer = std::make_unique<web::WebServer>(
+        loop, m, noWebSockets,
+        [&metrics, &readiness](const web::HttpRequest& r) { return handleMetricsHttp(metrics, readiness, r); });
+    if (auto st = metricsServer->start(); !st.ok()) return fail(st.error());
+  }
+  for (const MediaWorker* w : (*media)->workers()) metrics.addWorker(w->counters());
+  ControlSources sources{readiness, service, apiService, callbacks, entries, **media,
+                         {{"signal", &server}, {"api", &apiServer}, {"metrics", metricsServer.get()}}};
+  metrics.setControlSource([&sources] { return sampleControl(sources); });
   callbacks.start();
   loop.every(200, [&] { service.tick(); });
   loop.onTerminate([&] {
     base::log::info("shutting down");
+    readiness.ready = false;  // /readyz answers 503 while connections drain
     server.stopAccepting();
     apiServer.stopAccepting();
     server.closeAll(signal::kCloseGoingAway, "server shutting down");
@@ -131,8 +158,14 @@ int run(const Settings& settings) {
                         {"api", {{"port", apiPort}}},
                         {"media", {{"ports", (*media)->ports()}}}};
     if (demo) info["demoApp"] = {{"sdkAppId", demo->sdkAppId}};
+    if (metricsServer) info["metrics"] = {{"port", metricsServer->port()}};
     if (auto st = writeFileAtomically(ready, info.dump() + "\n", 0644); !st.ok()) return fail(st.error());
   }
+  if (metricsServer)
+    base::log::info("metrics listening on {}:{} ({})", options->metricsServer.address, metricsServer->port(),
+                    options->metricsServer.tls ? "https" : "http");
+  // Store open, listeners accepting, media workers running: from here /readyz answers 200.
+  readiness.ready = true;
   loop.run();
   (*media)->stop();
   callbacks.stop();

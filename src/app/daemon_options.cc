@@ -66,6 +66,19 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   if (!a.tls && !isLoopbackAddress(a.address))
     return base::makeError("CONFIG", "api.allow_plaintext requires a loopback api.address (R6: no plaintext path off this host)");
 
+  auto& m = o.metricsServer;
+  m.address = s.str("metrics.address");
+  m.port = static_cast<uint16_t>(i("metrics.port", 0, 65535));
+  o.metricsEnabled = m.port != 0;
+  m.wsPath = "";
+  // Scrapers are few: small caps keep this listener from being a way to exhaust descriptors.
+  m.maxConnections = 64;
+  m.maxConnectionsPerIp = 16;
+  m.maxHttpBodyBytes = 1024;  // only GETs are served
+  // R6: plain HTTP only on loopback; on any other address the endpoint is HTTPS with the
+  // server's certificate (Prometheus: scheme https + tls_config).
+  m.tls = !isLoopbackAddress(m.address);
+
   o.callbacks.timeoutMs = i("callback.timeout_ms", 100, 600'000);
   o.callbacks.retryIntervalMs = i("callback.retry_interval_ms", 10, 3'600'000);
   o.callbacks.giveUpAfterMs = i("callback.give_up_after_ms", 0, 7 * 86'400'000LL);

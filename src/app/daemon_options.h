@@ -20,6 +20,8 @@ struct DaemonOptions {
   signal::SignalingLimits limits;
   web::ServerOptions server;     // signaling listener (and demo page)
   web::ServerOptions apiServer;  // server API listener
+  web::ServerOptions metricsServer;  // /metrics, /healthz, /readyz; port 0 = disabled
+  bool metricsEnabled = true;
   api::ApiOptions api;
   CallbackOptions callbacks;
   MediaOptions media;

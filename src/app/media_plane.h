@@ -38,6 +38,26 @@ class MediaPlane final : public signal::MediaControl {
   void stop();
   std::vector<uint16_t> ports() const;
 
+  // For /metrics, on the control thread: users publishing at least one stream and users
+  // receiving at least one, and each worker's counters in worker order.
+  struct Census {
+    uint64_t publishers = 0;
+    uint64_t subscribers = 0;
+  };
+  Census census() const {
+    Census c;
+    for (const auto& [session, peer] : peers_) {
+      c.publishers += peer.published.empty() ? 0 : 1;
+      c.subscribers += peer.subscribed.empty() ? 0 : 1;
+    }
+    return c;
+  }
+  std::vector<const MediaWorker*> workers() const {
+    std::vector<const MediaWorker*> out;
+    for (const auto& w : workers_) out.push_back(w.get());
+    return out;
+  }
+
   base::Result<signal::PublishResult> publish(const signal::MediaSessionRef& ref, const std::string& offerSdp,
                                               const std::map<std::string, std::string>& streamsByMid) override;
   void unpublish(const signal::MediaSessionRef& ref) override;

@@ -1,8 +1,17 @@
 #include "app/media_worker.h"
 
+#include <time.h>
+
+#include <algorithm>
+
+#include "app/worker_metrics.h"
 #include "base/log.h"
 
 namespace atrium::app {
+
+namespace {
+constexpr int64_t kTickMs = 20;  // transports' timers, router keyframe requests, send flush
+}  // namespace
 
 base::Result<std::unique_ptr<MediaWorker>> MediaWorker::create(const std::string& bindAddress, uint16_t port,
                                                                base::Clock& clock) {
@@ -18,12 +27,17 @@ MediaWorker::~MediaWorker() { stop(); }
 
 void MediaWorker::start() {
   loop_.addReadable(port_.fd(), [this] { port_.onReadable(clock_.steadyMs()); });
-  loop_.every(20, [this] {
+  loop_.every(kTickMs, [this] {
     int64_t now = clock_.steadyMs();
-    for (auto& [id, t] : transports_) t->tick(now);
+    // A loop that is overloaded (or starved of CPU) runs this timer late: the lateness is the
+    // worker's event-loop lag, published as a gauge.
+    if (lastTickMs_) maxLagMs_ = std::max(maxLagMs_, now - lastTickMs_ - kTickMs);
+    lastTickMs_ = now;
+    for (auto& [id, e] : transports_) e.transport->tick(now);
     router_.tick(now);
     port_.flush();
   });
+  loop_.every(metrics::kPublishPeriodMs, [this] { publishCounters(); });
   thread_ = std::thread([this] { loop_.run(); });
 }
 
@@ -39,22 +53,25 @@ void MediaWorker::post(std::function<void(MediaWorker&)> fn) {
 
 void MediaWorker::addTransport(std::unique_ptr<transport::WebRtcTransport> t) {
   port_.attach(*t);
-  transports_[t->id()] = std::move(t);
+  uint64_t id = t->id();
+  transports_[id] = Entry{std::move(t)};
 }
 
 void MediaWorker::removeTransport(uint64_t id) {
   auto it = transports_.find(id);
   if (it == transports_.end()) return;
+  auto& t = *it->second.transport;
   router_.removePeer(id);
-  port_.detach(*it->second);
-  it->second->close();
+  port_.detach(t);
+  t.close();
   port_.flush();
+  accumulate(removed_, t.counters());  // counters stay monotonic after the transport is gone
   transports_.erase(it);
 }
 
 transport::WebRtcTransport* MediaWorker::transport(uint64_t id) {
   auto it = transports_.find(id);
-  return it == transports_.end() ? nullptr : it->second.get();
+  return it == transports_.end() ? nullptr : it->second.transport.get();
 }
 
 void MediaWorker::onRtp(transport::WebRtcTransport& t, std::span<uint8_t> packet, int64_t nowMs) {
@@ -62,11 +79,33 @@ void MediaWorker::onRtp(transport::WebRtcTransport& t, std::span<uint8_t> packet
 }
 
 void MediaWorker::onRtcp(transport::WebRtcTransport& t, std::span<uint8_t> packet, int64_t nowMs) {
+  countReceivedRtcp(counters_, packet);
   router_.onRtcp(t.id(), packet, nowMs);
 }
 
 void MediaWorker::onStateChanged(transport::WebRtcTransport& t) {
   base::log::debug("media transport {} is {}", t.id(), transport::toString(t.state()));
+  auto it = transports_.find(t.id());
+  if (it == transports_.end() || it->second.dtlsCounted) return;
+  // kConnected needs a finished DTLS handshake; kFailed comes only from a failed one.
+  if (t.state() == transport::TransportState::kConnected) {
+    metrics::bump(counters_.dtlsConnected);
+    it->second.dtlsCounted = true;
+  } else if (t.state() == transport::TransportState::kFailed) {
+    metrics::bump(counters_.dtlsFailed);
+    it->second.dtlsCounted = true;
+  }
+}
+
+void MediaWorker::publishCounters() {
+  WorkerTotals totals{removed_, port_.counters(), router_.stats(), transports_.size(), router_.trackCount()};
+  for (const auto& [id, e] : transports_) accumulate(totals.transports, e.transport->counters());
+  publish(counters_, totals);
+  timespec cpu{};
+  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+    metrics::put(counters_.cpuNs, static_cast<uint64_t>(cpu.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(cpu.tv_nsec));
+  metrics::put(counters_.loopLagUs, static_cast<uint64_t>(std::max<int64_t>(0, maxLagMs_)) * 1000);
+  maxLagMs_ = 0;
 }
 
 bool MediaWorker::sendRtp(sfu::PeerId peer, std::span<uint8_t> buffer, size_t len) {
@@ -76,7 +115,15 @@ bool MediaWorker::sendRtp(sfu::PeerId peer, std::span<uint8_t> buffer, size_t le
 
 bool MediaWorker::sendRtcp(sfu::PeerId peer, std::span<uint8_t> buffer, size_t len) {
   auto* t = transport(peer);
-  return t && t->sendRtcp(buffer, len);
+  if (!t) return false;
+  // Read before sendRtcp encrypts the buffer in place. The loss in our own receiver reports is a
+  // measurement whether or not this send succeeds; feedback counts only once it is sent.
+  std::span<const uint8_t> plain(buffer.data(), len);
+  countReportLoss(counters_.lossSent, plain);
+  FeedbackTally feedback = tallyFeedback(plain);
+  if (!t->sendRtcp(buffer, len)) return false;
+  addFeedback(counters_.feedbackSent, feedback);
+  return true;
 }
 
 }  // namespace atrium::app

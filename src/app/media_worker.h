@@ -8,6 +8,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "metrics/worker_counters.h"
 #include "net/event_loop.h"
 #include "sfu/router.h"
 #include "transport/media_port.h"
@@ -37,6 +38,9 @@ class MediaWorker final : public transport::TransportListener, public sfu::PeerO
   transport::WebRtcTransport* transport(uint64_t id);
   sfu::Router& router() { return router_; }
 
+  // Any thread: what /metrics reads (atomics this worker's thread alone writes).
+  const metrics::WorkerCounters& counters() const { return counters_; }
+
  private:
   // TransportListener.
   void onRtp(transport::WebRtcTransport& t, std::span<uint8_t> packet, int64_t nowMs) override;
@@ -46,11 +50,22 @@ class MediaWorker final : public transport::TransportListener, public sfu::PeerO
   bool sendRtp(sfu::PeerId peer, std::span<uint8_t> buffer, size_t len) override;
   bool sendRtcp(sfu::PeerId peer, std::span<uint8_t> buffer, size_t len) override;
 
+  void publishCounters();
+
+  struct Entry {
+    std::unique_ptr<transport::WebRtcTransport> transport;
+    bool dtlsCounted = false;  // its handshake result is in counters_ (states can repeat)
+  };
+
   base::Clock& clock_;
   net::EventLoop loop_;
   transport::MediaPort port_;
   sfu::Router router_{*this};
-  std::unordered_map<uint64_t, std::unique_ptr<transport::WebRtcTransport>> transports_;
+  std::unordered_map<uint64_t, Entry> transports_;
+  metrics::WorkerCounters counters_;
+  transport::TransportCounters removed_;  // totals of transports already gone
+  int64_t lastTickMs_ = 0;
+  int64_t maxLagMs_ = 0;  // since the last publish
   std::thread thread_;
 };
 

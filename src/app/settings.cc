@@ -56,6 +56,10 @@ const std::vector<SettingDef>& settingDefs() {
       {"media.port", "0", "UDP port of the first media worker (worker i uses port + i); 0 picks free ports"},
       {"media.srtp_profiles", "aead_aes_128_gcm,aead_aes_256_gcm,aes_cm_128_hmac_sha1_80",
        "SRTP profiles offered in DTLS, in order of preference"},
+      {"metrics.address", "127.0.0.1",
+       "listen address of /metrics, /healthz and /readyz: plain HTTP on loopback, HTTPS with the server "
+       "certificate on any other address (no authentication: keep it on a private network)"},
+      {"metrics.port", "9464", "listen port of the metrics endpoint; 0 disables it"},
       {"dev.demo_user", "demo_user", "userId of the UserSig printed in dev mode"},
       {"dev.web_root", "", "folder of the demo page and Web SDK served in dev mode (default: the source tree's sdk/web)"},
   };

@@ -258,21 +258,30 @@ void Metrics::Impl::collectMedia(std::vector<MetricFamily>& out) const {
 
   MetricFamily loss;
   loss.name = "atrium_media_reported_loss_ratio";
-  loss.help = "Fraction lost in the RTCP receiver report blocks peers send us (one observation per block)";
+  loss.help =
+      "Fraction lost in RTCP report blocks, one observation per block: received = what peers report about "
+      "our streams, sent = what we report to publishers about theirs";
   loss.type = MetricType::Histogram;
-  ClientMetric h;
-  uint64_t cumulative = 0;
-  for (size_t b = 0; b < kLossBuckets.size(); ++b) {
-    for (const auto* x : w) cumulative += read(x->lossBuckets[b]);
-    h.histogram.bucket.push_back({cumulative, kLossBuckets[b]});
+  for (auto [direction, member] : {std::pair{"received", &W::lossReceived}, std::pair{"sent", &W::lossSent}}) {
+    ClientMetric h;
+    h.label = {{"direction", direction}};
+    uint64_t cumulative = 0, sum256 = 0;
+    for (size_t b = 0; b < kLossBuckets.size(); ++b) {
+      for (const auto* x : w) cumulative += read((x->*member).buckets[b]);
+      h.histogram.bucket.push_back({cumulative, kLossBuckets[b]});
+    }
+    for (const auto* x : w) sum256 += read((x->*member).sum256);
+    // The last bound is 1.0, which holds every block: +Inf and the count equal it.
+    h.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+    h.histogram.sample_count = cumulative;
+    h.histogram.sample_sum = u(sum256) / 256.0;
+    loss.metric.push_back(std::move(h));
   }
-  // The count is taken as the last bucket so the exposition stays consistent even if a worker
-  // publishes between the reads above and a separate read of lossReports.
-  h.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
-  h.histogram.sample_count = cumulative;
-  h.histogram.sample_sum = u(sum(w, &W::lossSum256)) / 256.0;
-  loss.metric.push_back(std::move(h));
   out.push_back(std::move(loss));
+
+  FamilyBuilder switches("atrium_media_layer_switches_total", "Simulcast layer switches of subscribers' down-tracks",
+                         MetricType::Counter);
+  push(out, switches.add(u(sum(w, &W::layerSwitches))));
 
   FamilyBuilder dtls("atrium_dtls_handshakes_total", "DTLS handshakes of media transports by result", MetricType::Counter);
   dtls.add(u(sum(w, &W::dtlsConnected)), {{"result", "connected"}});

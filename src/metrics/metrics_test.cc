@@ -185,10 +185,8 @@ TEST(Metrics, WorkersAreSummedAndLoadIsPerWorker) {
   put(a.cpuNs, 1'500'000'000);
   put(b.loopLagUs, 30'000);
   // Three report blocks: 0 %, ~4 % and ~50 % lost.
-  for (uint8_t f : {uint8_t{0}, uint8_t{10}, uint8_t{128}}) {
-    bump(a.lossBuckets[lossBucketOf(f)]);
-    bump(a.lossSum256, f);
-  }
+  for (uint8_t f : {uint8_t{0}, uint8_t{10}, uint8_t{128}}) a.lossReceived.observe(f);
+  b.lossSent.observe(255);
   auto s = parse(m.render());
   EXPECT_EQ(valueOf(s, "atrium_media_packets_total", {{"direction", "in"}, {"kind", "rtp"}}), 150.0);
   EXPECT_EQ(valueOf(s, "atrium_media_bytes_total", {{"direction", "out"}}), 1000.0);
@@ -201,12 +199,19 @@ TEST(Metrics, WorkersAreSummedAndLoadIsPerWorker) {
   EXPECT_EQ(valueOf(s, "atrium_media_worker_cpu_seconds_total", {{"worker", "1"}}), 0.0);
   EXPECT_EQ(valueOf(s, "atrium_media_worker_loop_lag_seconds", {{"worker", "1"}}), 0.03);
   // Histogram: cumulative buckets, +Inf equals the count, the sum is in ratio units.
-  EXPECT_EQ(valueOf(s, "atrium_media_reported_loss_ratio_bucket", {{"le", "0.01"}}), 1.0);
-  EXPECT_EQ(valueOf(s, "atrium_media_reported_loss_ratio_bucket", {{"le", "0.05"}}), 2.0);
-  EXPECT_EQ(valueOf(s, "atrium_media_reported_loss_ratio_bucket", {{"le", "0.5"}}), 3.0);
-  EXPECT_EQ(valueOf(s, "atrium_media_reported_loss_ratio_bucket", {{"le", "+Inf"}}), 3.0);
-  EXPECT_EQ(valueOf(s, "atrium_media_reported_loss_ratio_count"), 3.0);
-  EXPECT_NEAR(*valueOf(s, "atrium_media_reported_loss_ratio_sum"), 138.0 / 256.0, 1e-9);
+  const std::map<std::string, std::string> received{{"direction", "received"}};
+  auto bucket = [&](const char* dir, const char* le) {
+    return valueOf(s, "atrium_media_reported_loss_ratio_bucket", {{"direction", dir}, {"le", le}});
+  };
+  EXPECT_EQ(bucket("received", "0.01"), 1.0);
+  EXPECT_EQ(bucket("received", "0.05"), 2.0);
+  EXPECT_EQ(bucket("received", "0.5"), 3.0);
+  EXPECT_EQ(bucket("received", "+Inf"), 3.0);
+  EXPECT_EQ(valueOf(s, "atrium_media_reported_loss_ratio_count", received), 3.0);
+  EXPECT_NEAR(*valueOf(s, "atrium_media_reported_loss_ratio_sum", received), 138.0 / 256.0, 1e-9);
+  EXPECT_EQ(bucket("sent", "0.5"), 0.0);
+  EXPECT_EQ(bucket("sent", "1"), 1.0);
+  EXPECT_EQ(valueOf(s, "atrium_media_reported_loss_ratio_count", {{"direction", "sent"}}), 1.0);
 }
 
 TEST(Metrics, LossBuckets) {

@@ -51,6 +51,15 @@ inline constexpr std::array<double, 7> kLossBuckets{0.01, 0.02, 0.05, 0.1, 0.2, 
 // Which bucket a report block's 8-bit fraction lost (in 1/256) falls into.
 size_t lossBucketOf(uint8_t fractionLost256);
 
+struct LossHistogram {
+  std::array<Counter64, kLossBuckets.size()> buckets{};  // per bucket, not cumulative
+  Counter64 sum256{0};  // sum of fraction lost in 1/256 units
+  void observe(uint8_t fractionLost256) {
+    bump(buckets[lossBucketOf(fractionLost256)]);
+    bump(sum256, fractionLost256);
+  }
+};
+
 struct WorkerCounters {
   static constexpr size_t kDropReasons = static_cast<size_t>(DropReason::kCount);
   static constexpr size_t kFeedbackTypes = static_cast<size_t>(FeedbackType::kCount);
@@ -64,10 +73,11 @@ struct WorkerCounters {
 
   // Counted by the worker itself as RTCP passes through it.
   std::array<Counter64, kFeedbackTypes> feedbackReceived{}, feedbackSent{};
-  std::array<Counter64, kLossBuckets.size()> lossBuckets{};  // per bucket, not cumulative
-  Counter64 lossReports{0};
-  Counter64 lossSum256{0};  // sum of fraction lost in 1/256 units
+  // Fraction lost of SR/RR report blocks: received ones are our subscribers' view of the streams
+  // we send them; sent ones are the router's view of what publishers send us.
+  LossHistogram lossReceived, lossSent;
   Counter64 dtlsConnected{0}, dtlsFailed{0};
+  Counter64 layerSwitches{0};  // simulcast layer changes of down-tracks (router)
 
   // Load: the worker thread's CPU time, and the largest lateness of its 20 ms tick over the
   // last publish period (a loop that is busy or starved runs its timers late).

@@ -9,6 +9,7 @@
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -56,7 +57,21 @@ const DEFAULT_FLAGS = {
 // The server API listener (default 0.0.0.0:4444) gets a loopback address and a free port, so that
 // test files running in parallel never fight over one port. Given through the environment
 // (ATRIUM_<SECTION>_<KEY>): a binary without the API ignores it; flags still override it.
-const DEFAULT_ENV = { ATRIUM_API_ADDRESS: '127.0.0.1', ATRIUM_API_PORT: '0' };
+// The metrics listener (default 127.0.0.1:9464, 0 = off) is off unless a test asks for it with
+// { 'metrics.port': await freePort() }, for the same reason.
+const DEFAULT_ENV = { ATRIUM_API_ADDRESS: '127.0.0.1', ATRIUM_API_PORT: '0', ATRIUM_METRICS_PORT: '0' };
+
+// A TCP port that was free a moment ago on 127.0.0.1 (for settings where 0 does not mean "any").
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 // opts.dir: run on an existing data dir (a restart after stop({keep: true})) instead of a new one.
 export async function startServer(flags = {}, { readyTimeoutMs = 20000, dir: reuseDir } = {}) {
@@ -101,6 +116,7 @@ export async function startServer(flags = {}, { readyTimeoutMs = 20000, dir: reu
     demoAppId: ready.demoApp?.sdkAppId,
     flags,
     apiPort: ready.api?.port, // the server API (HTTPS), when this atriumd has it
+    metricsPort: ready.metrics?.port, // /metrics, /healthz, /readyz (plain HTTP on loopback), when enabled
     ca: fs.readFileSync(path.join(dir, 'tls', 'cert.pem')),
     isRunning: () => !exited,
     // SIGTERM, wait (SIGKILL after timeoutMs). Idempotent; removes the data dir unless keep.

@@ -1,0 +1,51 @@
+#include "app/metrics_endpoint.h"
+
+namespace atrium::app {
+
+metrics::ControlSample sampleControl(const ControlSources& src) {
+  metrics::ControlSample s;
+  s.ready = src.readiness.ready;
+  const auto& rooms = src.signaling.rooms().rooms();
+  s.rooms = rooms.size();
+  for (const auto& [key, room] : rooms) s.participants += room.members.size();
+  auto census = src.media.census();
+  s.publishers = census.publishers;
+  s.subscribers = census.subscribers;
+  s.signalingConnections = src.signaling.connectionCount();
+  s.signalingSessions = src.signaling.sessionCount();
+  const auto& sig = src.signaling.stats();
+  s.signalingRateLimited = sig.rateLimited;
+  s.signalingBadMessages = sig.badMessages;
+  s.signalingConnectionsRefused = sig.connectionsRefused;
+  s.apiRateLimited = src.api.stats().rateLimited;
+  // One COUNT over the queue table per scrape (every 15-60 s): cheap next to the entry inserts
+  // the control thread already makes. A failed read leaves the gauge out rather than at 0.
+  if (auto depth = src.callbacks.pending(); depth.ok()) s.callbackQueueDepth = *depth;
+  auto cb = src.callbacks.stats();
+  s.callbacksDelivered = cb.delivered;
+  s.callbackFailedAttempts = cb.failedAttempts;
+  s.callbacksGaveUp = cb.gaveUp;
+  s.callbacksDiscarded = cb.discarded;
+  s.entryLogWriteFailures = src.entryLog.failures();
+  for (const auto& l : src.listeners) {
+    if (!l.server) continue;
+    auto st = l.server->stats();
+    s.listeners.push_back({l.name, st.open, st.refusedAtAccept});
+  }
+  return s;
+}
+
+web::HttpResponse handleMetricsHttp(const metrics::Metrics& metrics, const Readiness& readiness,
+                                    const web::HttpRequest& req) {
+  constexpr const char* kText = "text/plain; charset=utf-8";
+  if (req.method != "GET" && req.method != "HEAD") return {405, kText, "method not allowed\n", {{"Allow", "GET, HEAD"}}};
+  std::string path = req.target.substr(0, req.target.find('?'));
+  if (path == "/metrics") return {200, metrics::Metrics::kContentType, metrics.render(), {{"Cache-Control", "no-store"}}};
+  // Answered by the control loop itself: if that loop is wedged, the probe times out.
+  if (path == "/healthz") return {200, kText, "ok\n", {}};
+  if (path == "/readyz") return readiness.ready ? web::HttpResponse{200, kText, "ready\n", {}}
+                                                : web::HttpResponse{503, kText, "not ready\n", {}};
+  return {404, kText, "not found\n", {}};
+}
+
+}  // namespace atrium::app
