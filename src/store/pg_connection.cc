@@ -52,6 +52,9 @@ class PgConnection;
 class PgStatement final : public StatementImpl {
  public:
   PgStatement(PgConnection& conn, std::string name) : conn_(conn), name_(std::move(name)) {}
+  // Server-side prepared statements live as long as the connection: one-off statements (purge
+  // batches, erasure) would otherwise pile up on a connection that stays open for months.
+  ~PgStatement() override;
 
   void bindInt64(int64_t value) override { push(std::to_string(value)); }
   void bindText(std::string_view text) override { push(std::string(text)); }
@@ -178,6 +181,10 @@ class PgConnection final : public SqlConnection {
     }
   }
 
+  void unprepare(const std::string& name) {
+    (void)guarded("unprepare", [&] { pq_->unprepare(name); });
+  }
+
   // Executes a prepared statement with text parameters (nullptr = NULL).
   base::Status execPrepared(const std::string& name, const std::vector<const char*>& params, pqxx::result& out) {
     return guarded("step", [&] {
@@ -192,6 +199,8 @@ class PgConnection final : public SqlConnection {
   int64_t changes_ = 0;
   uint64_t statements_ = 0;
 };
+
+PgStatement::~PgStatement() { conn_.unprepare(name_); }
 
 base::Result<bool> PgStatement::step() {
   if (!executed_) {

@@ -103,13 +103,30 @@ base::Result<size_t> SqlStore::deleteInBatches(const std::string& table, const s
                                                   const std::function<void(Query&)>& binder) {
   const std::string sql = "DELETE FROM " + table + " WHERE " + key + " IN (SELECT " + key + " FROM " + table +
                           " WHERE " + where + " LIMIT " + std::to_string(kPurgeBatch) + ")";
+  Statement stmt;
+  {
+    std::lock_guard lock(mu_);
+    auto prepared = db_->prepare(sql);
+    if (!prepared) return prepared.error();
+    stmt = std::move(*prepared);
+  }
   size_t total = 0;
   for (;;) {
     std::lock_guard lock(mu_);
-    auto n = execCounting(sql, binder);
-    if (!n) return n.error();
-    total += *n;
-    if (*n < static_cast<size_t>(kPurgeBatch)) return total;
+    base::Status status = base::Ok{};
+    size_t n = 0;
+    {
+      Query q(stmt);
+      binder(q);
+      status = q.run();
+      if (status) n = static_cast<size_t>(db_->changes());
+    }
+    total += n;
+    if (!status || n < static_cast<size_t>(kPurgeBatch)) {
+      stmt = Statement();  // finalised under the lock, like every use of the connection
+      if (!status) return status.error();
+      return total;
+    }
   }
 }
 
