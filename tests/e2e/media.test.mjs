@@ -4,7 +4,8 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { startServer, newRoomId, createApp, userSig, setCallbackUrl } from '../integration/lib/harness.mjs';
+import { startServer, newRoomId, createApp, userSig, setCallbackUrl, freePort } from '../integration/lib/harness.mjs';
+import { scrape, metricSum } from '../integration/lib/metrics.mjs';
 import { selfSignedCert, CallbackReceiver } from '../integration/lib/callback-receiver.mjs';
 import { closeAllBrowsers, browserAvailable, evaluate, waitInPage, CHROMIUM } from './lib/browser.mjs';
 import { sdkPage, sdkEnter, sdkWaitEvent } from './lib/sdk-page.mjs';
@@ -76,7 +77,7 @@ const transportStats = (p) => evaluate(p.page, async () => {
 }, undefined, { what: 'transport stats' });
 
 describe('media through the SFU in Chromium', { skip }, () => {
-  before(async () => { server = await startServer({ 'media.workers': 1 }); });
+  before(async () => { server = await startServer({ 'media.workers': 1, 'metrics.port': await freePort() }); });
   after(async () => {
     await closeAllBrowsers();
     await server?.stop();
@@ -110,6 +111,18 @@ describe('media through the SFU in Chromium', { skip }, () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.ok(energy > 0, 'alice hears bob');
+    // R16: the media counters move during the call (workers publish them every 250 ms).
+    await new Promise((r) => setTimeout(r, 500));
+    const { samples } = await scrape(server.metricsPort);
+    const m = (name, labels) => metricSum(samples, name, labels);
+    t.diagnostic(`metrics: rtp in ${m('atrium_media_packets_total', { direction: 'in', kind: 'rtp' })}, forwarded ${m('atrium_media_packets_forwarded_total')}`);
+    assert.ok(m('atrium_media_packets_total', { direction: 'in', kind: 'rtp' }) > 100);
+    assert.ok(m('atrium_media_packets_total', { direction: 'out', kind: 'rtp' }) > 100);
+    assert.ok(m('atrium_media_bytes_total', { direction: 'in' }) > 0);
+    assert.ok(m('atrium_media_packets_forwarded_total') > 100);
+    assert.ok(m('atrium_dtls_handshakes_total', { result: 'connected' }) >= 4);
+    assert.equal(m('atrium_publishers'), 2);
+    assert.equal(m('atrium_subscribers'), 2);
 
     // A late third user: join-to-first-frame, thanks to the keyframe request on subscribe.
     const c = await sdkPage('carol', { srv: server });
