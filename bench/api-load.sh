@@ -9,7 +9,7 @@ dir=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 build/src/app/atriumd --server.mode=dev --server.data_dir="$dir" --signal.address=127.0.0.1 --signal.port=0 \
   --api.address=127.0.0.1 --api.port=0 --api.requests_per_second=1000000 --api.burst=1000000 \
-  --server.log_level=warn --server.ready_file="$dir/ready.json" >/dev/null 2>&1 &
+  --metrics.port=0 --server.log_level=warn --server.ready_file="$dir/ready.json" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 100); do [ -s "$dir/ready.json" ] && break; sleep 0.1; done
 port=$(node -e "console.log(require('$dir/ready.json').api.port)")

@@ -90,8 +90,11 @@ test('entries, API calls and control-plane gauges move; no user data in the expo
       assert.match(v, /^([A-Za-z_.]+|[0-9]{1,3}|\+Inf|[0-9.]+)$/, `${s.name}{${k}="${v}"}`);
 });
 
-test('rate-limited API calls are counted', { timeout: 30000 }, async () => {
-  const limited = await startServer({ 'metrics.port': await freePort(), 'api.requests_per_second': 0.01, 'api.burst': 1 });
+test('rate-limited API calls and entries are counted per endpoint', { timeout: 30000 }, async () => {
+  const limited = await startServer({
+    'metrics.port': await freePort(), 'api.requests_per_second': 0.01, 'api.burst': 1,
+    'signal.entries_per_ip_per_second': 0.01, 'signal.entry_burst_per_ip': 1,
+  });
   try {
     const app = await createApp(limited);
     const key = await createApiKey(limited, app);
@@ -99,7 +102,12 @@ test('rate-limited API calls are counted', { timeout: 30000 }, async () => {
     for (let i = 0; i < 3; ++i)
       codes.push(envelopeCode(await rawApiRequest(limited, { action: 'DescribeRoomInfo', key, body: roomInfo(app) })));
     assert.deepEqual(codes, [undefined, 'RequestLimitExceeded', 'RequestLimitExceeded']);
+    const roomId = newRoomId();
+    await (await connectClient(limited, 'first')).enterOk(app, newUserId('metrics_first'), { roomId });
+    const second = await (await connectClient(limited, 'second')).enter(app, newUserId('metrics_second'), { roomId });
+    assert.equal(second.error?.code, ERR.RATE_LIMITED, JSON.stringify(second));
     const { samples } = await scrape(limited.metricsPort);
+    assert.equal(metricSum(samples, 'atrium_rate_limited_total', { endpoint: 'signaling' }), 1);
     assert.equal(metricSum(samples, 'atrium_rate_limited_total', { endpoint: 'api' }), 2);
     assert.equal(metricSum(samples, 'atrium_api_requests_total', { action: 'DescribeRoomInfo', code: 'RequestLimitExceeded' }), 2);
   } finally {
