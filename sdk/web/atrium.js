@@ -3,6 +3,7 @@
 // on/off with the v5 event names. Protocol: docs/protocol.md.
 
 import { Publisher, Subscriber } from './media.js';
+import { StatsCollector, audioVolumes, STATS_INTERVAL_MS } from './stats.js';
 
 const EVENT = Object.freeze({
   ERROR: 'error',
@@ -15,6 +16,9 @@ const EVENT = Object.freeze({
   REMOTE_AUDIO_UNAVAILABLE: 'remote-audio-unavailable',
   REMOTE_VIDEO_AVAILABLE: 'remote-video-available',
   REMOTE_VIDEO_UNAVAILABLE: 'remote-video-unavailable',
+  NETWORK_QUALITY: 'network-quality',
+  STATISTICS: 'statistics',
+  AUDIO_VOLUME: 'audio-volume',
 });
 
 const VIDEO_PROFILES = {
@@ -159,6 +163,7 @@ export class Atrium {
     }
     this._session = { ...res, lastSeq: 0, userId };
     this._startHeartbeat();
+    this._startStats();
     this._setState('CONNECTED');
     for (const u of res.users) this._emit(EVENT.REMOTE_USER_ENTER, { userId: u.userId });
   }
@@ -337,6 +342,9 @@ export class Atrium {
     for (const el of this._remoteAudio.values()) el.remove();
     this._remoteAudio.clear();
     clearInterval(this._heartbeat);
+    clearInterval(this._statsTimer);
+    clearInterval(this._volumeTimer);
+    this._statsTimer = this._volumeTimer = null;
     this._closeSocket();
     this._setState('DISCONNECTED');
   }
@@ -411,6 +419,36 @@ export class Atrium {
         break;
       case 'error': this._emit(EVENT.ERROR, new RtcError(ERROR_CODE.SERVER_ERROR, d.message, d.code, d.name)); break;
     }
+  }
+
+  // Every 2 s: a quality report to the server and the statistics / network-quality events.
+  _startStats() {
+    clearInterval(this._statsTimer);
+    const collector = new StatsCollector(() => this.getPeerConnections(), (mid) => this._subscriber?.remoteOfMid(mid),
+      () => this._publisher?.midOf('main'));
+    this._statsTimer = setInterval(async () => {
+      if (!this._session) return;
+      let s;
+      try { s = await collector.sample(); } catch { return; }
+      if (s.first || !this._session) return;  // rates need two samples
+      if (this._state === 'CONNECTED') this._request('quality', s.report).catch(() => {});
+      this._emit(EVENT.STATISTICS, s.statistics);
+      this._emit(EVENT.NETWORK_QUALITY, s.networkQuality);
+    }, STATS_INTERVAL_MS);
+  }
+
+  /** audio-volume events every `interval` ms (TRTC v5); 0 or less turns them off. */
+  enableAudioVolumeEvaluation(interval = 2000) {
+    clearInterval(this._volumeTimer);
+    this._volumeTimer = null;
+    if (!(interval > 0)) return;
+    this._volumeTimer = setInterval(async () => {
+      if (!this._session) return;
+      try {
+        const result = await audioVolumes(() => this.getPeerConnections(), (mid) => this._subscriber?.remoteOfMid(mid));
+        if (result.length) this._emit(EVENT.AUDIO_VOLUME, { result });
+      } catch { /* a peer connection closed while sampling */ }
+    }, Math.max(100, interval));
   }
 
   _startHeartbeat() {

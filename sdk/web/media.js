@@ -25,6 +25,9 @@ export class Publisher {
 
   get pc() { return this._pc; }
 
+  /** The mid of a stream's transceiver ("audio" | "main" | "sub"), once negotiated. */
+  midOf(stream) { return this._senders.get(stream)?.mid ?? undefined; }
+
   /**
    * @param {string} stream
    * @param {MediaStreamTrack|null} track
@@ -102,6 +105,9 @@ export class Subscriber {
   }
 
   get pc() { return this._pc; }
+
+  /** Whose stream a received mid carries. */
+  remoteOfMid(mid) { return this._byMid.get(mid); }
 
   /** small: for main video, the publisher's low simulcast layer. */
   want(userId, stream, on, { small = false } = {}) {

@@ -1,8 +1,11 @@
 #include "api/actions.h"
 
+#include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "api/api_error.h"
+#include "base/quality_metrics.h"
 #include "telemetry/sla_report.h"
 
 namespace atrium::api {
@@ -13,6 +16,8 @@ using Result = base::Result<json>;
 
 constexpr int64_t kDayMs = 86'400'000;
 constexpr int64_t kRetentionMs = 14 * kDayMs;  // quality/room data is queryable for 14 days (R13)
+// 6 users x 1 h of 2-s reports x a handful of peers stays far below this; it bounds the worst case.
+constexpr size_t kMaxQualityRows = 200'000;
 
 #define TRY_ASSIGN(var, expr)              \
   auto var##_r = (expr);                   \
@@ -90,6 +95,15 @@ base::Result<std::string> commId(ActionContext& ctx, Params& p) {
   return *id;
 }
 
+json userList(const std::vector<store::UserSessionRecord>& sessions, int64_t nowMs) {
+  json list = json::array();
+  for (const auto& s : sessions)
+    list.push_back({{"RoomStr", s.room}, {"UserId", s.userId}, {"JoinTs", s.joinedAtMs / 1000},
+                    {"LeaveTs", (s.leftAtMs ? s.leftAtMs : nowMs) / 1000}, {"DeviceType", s.deviceType},
+                    {"SdkVersion", s.sdkVersion}, {"ClientIp", s.maskedIp}, {"Finished", s.leftAtMs != 0}});
+  return list;
+}
+
 Result describeRoomInfo(ActionContext& ctx, Params& p) {
   TRY_ASSIGN(w, window(ctx, p, kDayMs));
   TRY_ASSIGN(room, p.string("RoomId", false, base::kMaxStrRoomIdBytes));
@@ -114,12 +128,81 @@ Result describeUserInfo(ActionContext& ctx, Params& p) {
   auto sessions = ctx.deps.roomLog.listUserSessions(ctx.sdkAppId, comm, w.fromMs, w.toMs,
                                                     users.value_or(std::vector<std::string>{}), pg.offset, pg.limit);
   if (!sessions.ok()) return apiError(kInternalError, "user query failed");
-  json list = json::array();
-  for (const auto& s : sessions->first)
-    list.push_back({{"RoomStr", s.room}, {"UserId", s.userId}, {"JoinTs", s.joinedAtMs / 1000},
-                    {"LeaveTs", (s.leftAtMs ? s.leftAtMs : ctx.nowMs) / 1000}, {"DeviceType", s.deviceType},
-                    {"SdkVersion", s.sdkVersion}, {"ClientIp", s.maskedIp}, {"Finished", s.leftAtMs != 0}});
-  return json{{"Total", sessions->second}, {"UserList", std::move(list)}};
+  return json{{"Total", sessions->second}, {"UserList", userList(sessions->first, ctx.nowMs)}};
+}
+
+// DataType names → metric indexes: "all" is TRTC's 17; "jitter" (ours) only by name.
+base::Result<std::vector<size_t>> metricIndexes(const std::vector<std::string>& names) {
+  std::vector<size_t> out;
+  for (const auto& name : names) {
+    if (name == "all") {
+      for (size_t i = 0; i < base::kTrtcQualityMetricCount; ++i) out.push_back(i);
+      continue;
+    }
+    auto index = base::qualityMetricIndex(name);
+    if (!index) return apiError(parameterErrorCode(kInvalidParameter, "DataType"), "Unknown DataType: " + name.substr(0, 32) + ".");
+    out.push_back(*index);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// One series per (user, peer, metric), as TRTC returns them. The client's own measurements
+// (source "sdk") are the series; the server's RTCP view fills in a series the client did not
+// report (e.g. loss and jitter of a publisher whose SDK sends no statistics).
+json qualityData(const std::vector<store::QualitySample>& rows, const std::vector<size_t>& metrics) {
+  using Key = std::tuple<std::string, std::string, size_t>;
+  std::map<Key, std::pair<json, json>> series;  // (sdk, server) contents
+  for (const auto& r : rows)
+    for (size_t m : metrics) {
+      if (m >= r.values.size() || !r.values[m]) continue;
+      auto& [sdk, server] = series[Key{r.userId, r.peerId, m}];
+      (r.source == "server" ? server : sdk).push_back({{"Time", r.timeMs / 1000}, {"Value", *r.values[m]}});
+    }
+  json data = json::array();
+  for (auto& [key, contents] : series) {
+    auto& [user, peer, metric] = key;
+    json content = contents.first.is_null() ? std::move(contents.second) : std::move(contents.first);
+    data.push_back({{"UserId", user}, {"PeerId", peer}, {"DataType", base::kQualityMetricNames[metric]},
+                    {"Content", std::move(content)}});
+  }
+  return data;
+}
+
+// Users of the call and, with DataType, their quality series (trtc-compat §4.2).
+Result describeCallDetailInfo(ActionContext& ctx, Params& p) {
+  TRY_ASSIGN(comm, commId(ctx, p));
+  TRY_ASSIGN(types, p.strings("DataType", false, 1, base::kQualityMetricNames.size() + 1));
+  bool withData = types.has_value();
+  TRY_ASSIGN(w, window(ctx, p, withData ? 3'600'000 : 4 * 3'600'000));
+  TRY_ASSIGN(users, p.strings("UserIds", false, 1, withData ? 6 : 100));
+  TRY_ASSIGN(pg, page(p, 6));
+  if (auto st = p.finish(); !st.ok()) return st.error();
+  std::vector<size_t> metrics;
+  if (withData) {
+    auto m = metricIndexes(*types);
+    if (!m.ok()) return m.error();
+    metrics = std::move(*m);
+  }
+  auto sessions = ctx.deps.roomLog.listUserSessions(ctx.sdkAppId, comm, w.fromMs, w.toMs,
+                                                    users.value_or(std::vector<std::string>{}), pg.offset, pg.limit);
+  if (!sessions.ok()) return apiError(kInternalError, "user query failed");
+  json out{{"Total", sessions->second}, {"UserList", userList(sessions->first, ctx.nowMs)}};
+  if (!withData) return out;
+  // Without UserIds, the data of the users on this page (at most PageSize of them).
+  std::vector<std::string> who = users.value_or(std::vector<std::string>{});
+  if (who.empty())
+    for (const auto& s : sessions->first)
+      if (std::find(who.begin(), who.end(), s.userId) == who.end()) who.push_back(s.userId);
+  json data = json::array();
+  if (!who.empty()) {
+    auto rows = ctx.deps.quality.listQuality(ctx.sdkAppId, comm, who, w.fromMs, w.toMs, kMaxQualityRows);
+    if (!rows.ok()) return apiError(kInternalError, "quality query failed");
+    data = qualityData(*rows, metrics);
+  }
+  out["Data"] = std::move(data);
+  return out;
 }
 
 Result describeUserEvent(ActionContext& ctx, Params& p) {
@@ -212,6 +295,7 @@ const std::map<std::string_view, ActionHandler>& actions() {
        }},
       {"DescribeRoomInfo", describeRoomInfo},
       {"DescribeUserInfo", describeUserInfo},
+      {"DescribeCallDetailInfo", describeCallDetailInfo},
       {"DescribeUserEvent", describeUserEvent},
       {"DescribeScaleInfo", describeScaleInfo},
       {"DescribeSlaReport", describeSlaReport},

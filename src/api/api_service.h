@@ -33,6 +33,7 @@ struct ApiDeps {
   store::ApiKeyRepository& keys;
   store::AuditLog& audit;
   store::RoomEventLog& roomLog;
+  store::QualityLog& quality;
   RoomControl& rooms;
   base::Clock& clock;
 };

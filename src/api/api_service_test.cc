@@ -43,7 +43,7 @@ class ApiServiceTest : public ::testing::Test {
     auto k = db->createApiKey({app}, "test");
     ASSERT_TRUE(k.ok()) << k.error().message;
     key = *k;
-    service = std::make_unique<ApiService>(ApiDeps{*db, *db, *db, *db, *db, rooms, clock}, ApiOptions{});
+    service = std::make_unique<ApiService>(ApiDeps{*db, *db, *db, *db, *db, *db, rooms, clock}, ApiOptions{});
   }
   void TearDown() override {
     service.reset();

@@ -15,6 +15,7 @@
 #include "app/metrics_endpoint.h"
 #include "app/settings.h"
 #include "app/signal_endpoint.h"
+#include "app/quality_recorder.h"
 #include "app/room_activity_sink.h"
 #include "app/store_ports.h"
 #include "callback/dispatcher.h"
@@ -85,6 +86,8 @@ int run(const Settings& settings) {
   SignalEndpoint endpoint;
   signal::SignalingService service(options->limits, clock, endpoint, apps, countedEntries, options->mediaWorkers);
   service.setObserver(&activity);
+  QualityRecorder quality(**store, [&activity](const base::RoomKey& room) { return activity.commIdOf(room); });
+  service.setQualitySink(&quality);
   auto media = MediaPlane::create(options->media, clock);
   if (!media.ok()) return fail(media.error());
   service.setMedia(media->get());
@@ -97,7 +100,7 @@ int run(const Settings& settings) {
   if (auto st = server.start(); !st.ok()) return fail(st.error());
 
   SignalRoomControl roomControl(service);
-  api::ApiService apiService({**store, **store, **store, **store, **store, roomControl, clock}, options->api);
+  api::ApiService apiService({**store, **store, **store, **store, **store, **store, roomControl, clock}, options->api);
   NoWebSockets noWebSockets;
   if (options->apiServer.tls) {
     options->apiServer.certFile = options->server.certFile;

@@ -25,6 +25,15 @@ int64_t exitParam(room::ExitReason r) {
   }
 }
 
+// DescribeUserEvent ids of stream changes, from TRTC's Event ID Mapping Table: 3001 microphone
+// (0 started capturing, 2 capturing disabled) and 4006 video upstream (0 enabled, 1 disabled).
+// The table has no screen-share event; 9002 is Atrium's own (0 started, 1 stopped).
+std::pair<int, int64_t> streamEvent(const std::string& stream, bool start) {
+  if (stream == "audio") return {3001, start ? 0 : 2};
+  if (stream == "sub") return {9002, start ? 0 : 1};
+  return {4006, start ? 0 : 1};
+}
+
 std::string roomText(const base::RoomKey& key) { return key.room.isString() ? key.room.str : std::to_string(key.room.numeric); }
 
 void check(const base::Status& st, const char* what) {
@@ -112,6 +121,11 @@ void RoomActivitySink::onRoomActivity(const signal::RoomActivity& a) {
       bool start = a.kind == Kind::kStreamStarted;
       int type = a.stream == "audio" ? (start ? 203 : 204) : a.stream == "sub" ? (start ? 205 : 206) : (start ? 201 : 202);
       publish(type, a, std::nullopt, std::nullopt);
+      if (auto it = live_.find(a.room); it != live_.end()) {
+        auto [eventId, param] = streamEvent(a.stream, start);
+        check(log_.appendUserEvent({it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, eventId, param, -1}),
+              "user event");
+      }
       break;
     }
     case Kind::kRoleChanged: {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -16,6 +17,11 @@ class RoomActivitySink final : public signal::RoomObserver {
  public:
   RoomActivitySink(store::RoomEventLog& log, callback::CallbackDispatcher* callbacks) : log_(log), callbacks_(callbacks) {}
   void onRoomActivity(const signal::RoomActivity& activity) override;
+  // The CommId of a live room; nullopt when it is not live (or its creation was not recorded).
+  std::optional<std::string> commIdOf(const base::RoomKey& room) const {
+    auto it = live_.find(room);
+    return it == live_.end() ? std::nullopt : std::optional<std::string>(it->second.commId);
+  }
 
  private:
   struct LiveRoom {
