@@ -301,6 +301,26 @@ TEST_P(StoreTest, ReopenWithRightKeySeesDataAndMigrationsAreIdempotent) {
   EXPECT_EQ(rawCount("SELECT COUNT(*) FROM store_meta"), 1);
 }
 
+// Daemon and CLI starting at once on a new database: one migrates, the other waits and finds
+// the schema and the master-key check already there (one check value, not two).
+TEST_P(StoreTest, ConcurrentFirstOpensMigrateOnce) {
+  useFreshDatabase();
+  std::unique_ptr<Store> a, b;
+  {
+    std::jthread t1([&] { a = open(key_); });
+    std::jthread t2([&] { b = open(key_); });
+  }
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM store_meta"), 1);
+  EXPECT_EQ(rawCount("SELECT COUNT(*) FROM schema_migrations"), static_cast<int64_t>(migrations().size()));
+  auto app = a->createApp(named("shared", 1400000080));
+  ASSERT_TRUE(app.ok());
+  auto seen = b->getApp(1400000080);
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+  EXPECT_EQ((*seen)->secretKey, app->secretKey);
+}
+
 TEST_P(StoreTest, NewerSchemaThanThisBuildIsRefused) {
   store_.reset();
   rawExec("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (9999, 0)");

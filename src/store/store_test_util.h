@@ -66,9 +66,9 @@ class StoreFixture : public ::testing::TestWithParam<Engine> {
       auto admin = openPostgresConnection(dsn);
       ASSERT_TRUE(admin.ok()) << admin.error().message;
       admin_ = std::move(*admin);
-      schema_ = "atrium_test_" + crypto::randomHex(8);
-      ASSERT_TRUE(admin_->exec("CREATE SCHEMA " + schema_).ok());
-      dsn_ = dsnWithSchema(dsn, schema_);
+      schemas_.push_back("atrium_test_" + crypto::randomHex(8));
+      ASSERT_TRUE(admin_->exec("CREATE SCHEMA " + schemas_.back()).ok());
+      dsn_ = dsnWithSchema(dsn, schemas_.back());
     } else {
       std::string tmpl = (fs::temp_directory_path() / "atrium-store-XXXXXX").string();
       ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
@@ -80,8 +80,20 @@ class StoreFixture : public ::testing::TestWithParam<Engine> {
   }
   void TearDown() override {
     store_.reset();
-    if (admin_) (void)admin_->exec("DROP SCHEMA " + schema_ + " CASCADE");
+    if (admin_)
+      for (const std::string& schema : schemas_) (void)admin_->exec("DROP SCHEMA " + schema + " CASCADE");
     if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  // Points tryOpen/open/raw* at another empty database (a new file / a new schema).
+  void useFreshDatabase() {
+    if (postgres()) {
+      schemas_.push_back("atrium_test_" + crypto::randomHex(8));
+      ASSERT_TRUE(admin_->exec("CREATE SCHEMA " + schemas_.back()).ok());
+      dsn_ = dsnWithSchema(getenv("ATRIUM_TEST_PG_DSN"), schemas_.back());
+    } else {
+      path_ = dir_ / ("fresh-" + crypto::randomHex(4) + ".db");
+    }
   }
 
   bool postgres() const { return GetParam() == Engine::kPostgres; }
@@ -140,7 +152,7 @@ class StoreFixture : public ::testing::TestWithParam<Engine> {
   fs::path dir_;   // SQLite
   fs::path path_;  // SQLite
   std::string dsn_;     // PostgreSQL, with the test's schema
-  std::string schema_;  // PostgreSQL
+  std::vector<std::string> schemas_;  // PostgreSQL: created by this test, dropped in TearDown
   std::unique_ptr<SqlConnection> admin_;
   base::ManualClock clock_;
   std::vector<uint8_t> key_ = keyOf(0x42);
