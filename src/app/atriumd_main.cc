@@ -138,6 +138,13 @@ int run(const Settings& settings) {
                          {{"signal", &server}, {"api", &apiServer}, {"metrics", metricsServer.get()}}};
   metrics.setControlSource([&sources] { return sampleControl(sources); });
   callbacks.start();
+  // The server's own quality rows (uplink loss and jitter from our receiver reports), every 2 s
+  // like the clients' reports.
+  loop.every(2000, [&] {
+    (*media)->sampleServerQuality([&activity](const base::RoomKey& room) { return activity.commIdOf(room); },
+                                  [&quality](std::vector<store::QualitySample> rows) { quality.enqueue(std::move(rows)); },
+                                  clock.wallMs());
+  });
   loop.every(200, [&] { service.tick(); });
   loop.onTerminate([&] {
     base::log::info("shutting down");

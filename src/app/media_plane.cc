@@ -212,6 +212,48 @@ base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessi
   return result;
 }
 
+void MediaPlane::sampleServerQuality(const CommIdLookup& commIdOf, const SampleSink& sink, int64_t wallMs) {
+  struct Item {
+    sfu::TrackId track;
+    bool audio;
+    uint32_t sdkAppId;
+    std::string commId;
+    std::string userId;
+  };
+  std::map<size_t, std::vector<Item>> byWorker;
+  for (const auto& [session, peer] : peers_) {
+    if (peer.published.empty()) continue;
+    auto commId = commIdOf(peer.room);
+    if (!commId) continue;
+    // TRTC's metrics cover audio and the main video; a screen share has none of its own.
+    for (const auto& [stream, pub] : peer.published)
+      if (stream != "sub")
+        byWorker[peer.worker % workers_.size()].push_back({pub.track, stream == "audio", peer.room.sdkAppId, *commId, peer.userId});
+  }
+  for (auto& [index, items] : byWorker)
+    workers_[index]->post([items = std::move(items), sink, wallMs](MediaWorker& worker) {
+      std::map<std::pair<std::string, std::string>, store::QualitySample> rows;  // by (commId, userId)
+      for (const auto& it : items) {
+        auto report = worker.router().receiveReport(it.track);
+        if (!report) continue;
+        auto& s = rows[{it.commId, it.userId}];
+        s.sdkAppId = it.sdkAppId;
+        s.commId = it.commId;
+        s.userId = it.userId;
+        s.timeMs = wallMs;
+        s.source = "server";
+        auto loss = it.audio ? store::QualityMetric::kALoss : store::QualityMetric::kBigvLoss;
+        s.values[static_cast<size_t>(loss)] = report->lossPercent;
+        auto& jitter = s.values[static_cast<size_t>(store::QualityMetric::kJitter)];
+        if (!it.audio || !jitter) jitter = report->jitterMs;  // the video's, when there is one
+      }
+      if (rows.empty()) return;
+      std::vector<store::QualitySample> out;
+      for (auto& [key, s] : rows) out.push_back(std::move(s));
+      sink(std::move(out));
+    });
+}
+
 void MediaPlane::dropPublications(Peer& peer) {
   MediaWorker& w = workerOf(peer);
   for (const auto& [stream, p] : peer.published)

@@ -4,6 +4,7 @@
 // are reached only through MediaWorker::post.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "crypto/dtls_context.h"
 #include "sdp/negotiation.h"
 #include "signal/ports.h"
+#include "store/store.h"
 
 namespace atrium::app {
 
@@ -57,6 +59,13 @@ class MediaPlane final : public signal::MediaControl {
     for (const auto& w : workers_) out.push_back(w.get());
     return out;
   }
+
+  // The server's own quality view (R10): every publisher's uplink loss and jitter from the
+  // receiver reports its worker sends, as quality_samples rows with source "server". Called on
+  // the control thread; `sink` runs on the workers' threads (it must be thread-safe).
+  using CommIdLookup = std::function<std::optional<std::string>(const base::RoomKey&)>;
+  using SampleSink = std::function<void(std::vector<store::QualitySample>)>;
+  void sampleServerQuality(const CommIdLookup& commIdOf, const SampleSink& sink, int64_t wallMs);
 
   base::Result<signal::PublishResult> publish(const signal::MediaSessionRef& ref, const std::string& offerSdp,
                                               const std::map<std::string, std::string>& streamsByMid) override;

@@ -38,13 +38,22 @@ std::vector<store::QualitySample> QualityRecorder::toSamples(const signal::Quali
 
 void QualityRecorder::onQuality(signal::QualityReport report) {
   auto commId = commIdOf_(report.room);
-  std::lock_guard lock(mu_);
-  if (!commId || pending_.size() + report.entries.size() > kMaxPending) {
+  if (!commId) {
+    std::lock_guard lock(mu_);
     stats_.samplesDropped += report.entries.size();
     return;
   }
-  for (auto& s : toSamples(report, *commId)) pending_.push_back(std::move(s));
-  stats_.samplesQueued += report.entries.size();
+  enqueue(toSamples(report, *commId));
+}
+
+void QualityRecorder::enqueue(std::vector<store::QualitySample> samples) {
+  std::lock_guard lock(mu_);
+  if (pending_.size() + samples.size() > kMaxPending) {
+    stats_.samplesDropped += samples.size();
+    return;
+  }
+  for (auto& s : samples) pending_.push_back(std::move(s));
+  stats_.samplesQueued += samples.size();
 }
 
 QualityRecorder::Stats QualityRecorder::stats() const {

@@ -30,6 +30,8 @@ class QualityRecorder final : public signal::QualitySink {
   ~QualityRecorder() override;  // writes what is queued, then stops
 
   void onQuality(signal::QualityReport report) override;
+  // Rows from elsewhere (the media workers' own view); any thread.
+  void enqueue(std::vector<store::QualitySample> samples);
 
   struct Stats {
     uint64_t samplesQueued = 0;

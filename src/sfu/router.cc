@@ -104,6 +104,15 @@ int Router::currentLayer(TrackId trackId, PeerId subscriber) const {
   return -1;
 }
 
+std::optional<Router::ReceiveReport> Router::receiveReport(TrackId trackId) const {
+  auto it = tracks_.find(trackId);
+  if (it == tracks_.end()) return std::nullopt;
+  const auto& layers = it->second->layers;
+  for (auto l = layers.rbegin(); l != layers.rend(); ++l)
+    if (l->lastReport) return l->lastReport;
+  return std::nullopt;
+}
+
 void Router::chooseLayer(DownTrack& down, int64_t nowMs) {
   Track& t = *down.track;
   int count = static_cast<int>(t.layers.size());
@@ -321,6 +330,7 @@ void Router::sendPublisherFeedback(PeerId id, Publisher& pub, int64_t nowMs) {
         if (!l.stats || !l.stats->valid() || count == blocks.size()) continue;
         stream::ReportBlock r = l.stats->report(nowMs);
         blocks[count++] = {r.ssrc, r.fractionLost, r.cumulativeLost, r.extendedHighestSeq, r.jitter, r.lastSr, r.delaySinceLastSr};
+        l.lastReport = ReceiveReport{t->spec.video, r.fractionLost * 100.0 / 256.0, l.stats->jitterMs()};
       }
     if (count == 0) return;
     size_t n = rtp::RtcpReceiverReport::build(buf, kRtcpSenderSsrc, std::span(blocks).first(count));

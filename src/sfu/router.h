@@ -123,6 +123,14 @@ class Router {
   size_t trackCount() const { return tracks_.size(); }
   // The layer a down-track forwards now (-1 before its first packet); for tests and stats.
   int currentLayer(TrackId track, PeerId subscriber) const;
+  // What our last receiver report said about a track (its highest reported layer): the server's
+  // own view of a publisher's uplink for the quality log. nullopt before the first report.
+  struct ReceiveReport {
+    bool video = false;
+    double lossPercent = 0;
+    double jitterMs = 0;
+  };
+  std::optional<ReceiveReport> receiveReport(TrackId track) const;
 
  private:
   struct Track;
@@ -139,6 +147,7 @@ class Router {
     std::unique_ptr<stream::RetransmissionBuffer> history;  // packets as received, extensions stripped
     std::optional<stream::ReceiveStats> stats;
     int64_t lastPacketMs = -1;
+    std::optional<ReceiveReport> lastReport;  // of the last RR we sent about this layer
   };
   struct Track {
     TrackId id;

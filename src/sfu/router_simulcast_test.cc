@@ -151,6 +151,20 @@ TEST_F(SimulcastTest, PublisherGetsTransportFeedbackAndReceiverReports) {
   ASSERT_EQ(rr->reportCount(), 1u);
   EXPECT_EQ(rr->reportBlock(0).ssrc, kLow);
   EXPECT_EQ(rr->reportBlock(0).fractionLost, 0);
+  auto report = router.receiveReport(kTrack);
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->video);
+  EXPECT_EQ(report->lossPercent, 0);
+  EXPECT_FALSE(router.receiveReport(99));
+  // Loss shows in the next report: 5 of the next 20 sequence numbers never arrive.
+  for (int i = 0; i < 20; ++i) {
+    uint16_t seq = lowSeq++;
+    if (i % 4 == 0) continue;
+    auto p = packet(kLow, seq, false, "l", twcc++);
+    router.onRtp(kPub, p, 1300 + i);
+  }
+  router.tick(2300);
+  EXPECT_NEAR(router.receiveReport(kTrack)->lossPercent, 25.0, 1.0);
 }
 
 TEST_F(SimulcastTest, UnknownRidOrMidIsNotLearned) {

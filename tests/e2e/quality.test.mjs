@@ -98,6 +98,12 @@ describe('quality telemetry in Chromium', { skip }, () => {
     assert.ok(!detail.Data.some((d) => d.UserId !== 'alice'), 'only the users asked for');
     t.diagnostic(`DescribeCallDetailInfo: ${detail.Data.length} series for alice`);
 
+    // The server's own view (receiver reports about alice's uplink): jitter is only measured there.
+    const fromServer = await api.DescribeCallDetailInfo({ ...win, CommId, UserIds: ['alice'], DataType: ['jitter', 'bigvLoss'] });
+    const jitter = fromServer.Data.find((d) => d.PeerId === '' && d.DataType === 'jitter');
+    assert.ok(jitter && jitter.Content.length >= 2 && jitter.Content.every((c) => c.Value >= 0 && c.Value < 1000),
+      `server jitter series: ${JSON.stringify(jitter)}`);
+
     // Without DataType: the users only.
     const users = await api.DescribeCallDetailInfo({ ...win, CommId });
     assert.deepEqual(users.UserList.map((u) => u.UserId).sort(), ['alice', 'bob']);
