@@ -164,6 +164,9 @@ std::string Metrics::render() const {
 
 void Metrics::Impl::collectControl(std::vector<MetricFamily>& out) const {
   ControlSample s = control ? control() : ControlSample{};
+  // Constant 1; the version label lets dashboards and alerts tell releases apart during a rollout.
+  FamilyBuilder build("atrium_build_info", "atriumd version (always 1)", MetricType::Gauge);
+  push(out, build.add(1, {{"version", ATRIUM_VERSION}}));
   FamilyBuilder ready("atrium_ready", "1 when the store is open and every listener and media worker is up", MetricType::Gauge);
   push(out, ready.add(s.ready ? 1 : 0));
   FamilyBuilder rooms("atrium_rooms", "Rooms that exist now", MetricType::Gauge);

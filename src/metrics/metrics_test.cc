@@ -87,6 +87,7 @@ TEST(Metrics, RendersEveryFamilyWithZeroesBeforeAnyTraffic) {
   auto s = parse(text);
   EXPECT_EQ(valueOf(s, "atrium_entry_requests_total", {{"outcome", "failure"}, {"cause", "service"}}), 0.0);
   EXPECT_EQ(valueOf(s, "atrium_entry_requests_total", {{"outcome", "success"}, {"cause", "none"}}), 0.0);
+  EXPECT_EQ(valueOf(s, "atrium_build_info"), 1.0);
   // Without /proc the process families are absent rather than wrong.
   EXPECT_EQ(text.find("process_cpu_seconds_total"), std::string::npos);
 }
@@ -232,7 +233,7 @@ TEST(Metrics, EveryFamilyIsPrefixedAndLabelValuesComeFromFixedSets) {
     EXPECT_TRUE(s.name.rfind("atrium_", 0) == 0 || s.name.rfind("process_", 0) == 0) << s.name;
     for (const auto& [k, v] : s.labels)
       EXPECT_TRUE((std::set<std::string>{"outcome", "cause", "action", "code", "endpoint", "result", "listener",
-                                         "direction", "kind", "reason", "type", "le", "worker"})
+                                         "direction", "kind", "reason", "type", "le", "worker", "version"})
                       .count(k))
           << k;
     names.insert(s.name);
