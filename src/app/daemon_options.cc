@@ -93,6 +93,7 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   auto profiles = parseSrtpProfiles(s.str("media.srtp_profiles"));
   if (!profiles.ok()) return profiles.error();
   o.media.srtpProfiles = *profiles;
+  o.media.testLossPercent = d("media.test_loss_percent", 0, 50);
   if (error) return *error;
   return o;
 }

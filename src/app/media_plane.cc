@@ -49,7 +49,10 @@ sfu::LayerSpec layersOf(const sdp::PublishSection& s) {
   for (const auto& r : s.rids)
     if (r.direction == sdp::RidDirection::kSend && !r.paused) layers.rids.push_back(r.rid);
   if (layers.rids.empty() && s.ssrcs.size() > 1)
-    for (const auto& l : s.ssrcs) layers.ssrcs.push_back(l.ssrc);
+    for (const auto& l : s.ssrcs) {
+      layers.ssrcs.push_back(l.ssrc);
+      layers.rtxSsrcs.push_back(l.rtxSsrc.value_or(0));
+    }
   return layers;
 }
 
@@ -87,6 +90,10 @@ base::Result<std::unique_ptr<MediaPlane>> MediaPlane::create(const MediaOptions&
     auto w = MediaWorker::create(options.bindAddress, port, clock);
     if (!w.ok()) return w.error();
     (*w)->start();
+    if (options.testLossPercent > 0)
+      (*w)->post([p = options.testLossPercent / 100.0, seed = i + 1](MediaWorker& worker) {
+        worker.router().setLossInjection(p, seed * 0x9E3779B97F4A7C15ull);
+      });
     workers.push_back(std::move(*w));
   }
   return std::make_unique<MediaPlane>(options, clock, std::move(*dtls), std::move(workers));
@@ -194,9 +201,11 @@ base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessi
     Publication p{same ? old->second.track : nextTrackId_++, s};
     if (!same) {
       sfu::LayerSpec layers = layersOf(s);
-      uint32_t ssrc = layers.rids.empty() && !s.ssrcs.empty() ? s.ssrcs.front().ssrc : 0;
-      sfu::TrackSpec spec{ssrc, s.codecs.front().clockRate, s.kind == sdp::MediaKind::kVideo,
-                          rtp::codecKindFromName(s.codecs.front().name)};
+      bool single = layers.rids.empty() && layers.ssrcs.empty() && !s.ssrcs.empty();
+      const auto& codec = s.codecs.front();
+      sfu::TrackSpec spec{single ? s.ssrcs.front().ssrc : 0, codec.clockRate, s.kind == sdp::MediaKind::kVideo,
+                          rtp::codecKindFromName(codec.name), codec.payloadType, codec.rtxPayloadType.value_or(0),
+                          single ? s.ssrcs.front().rtxSsrc.value_or(0) : 0};
       w.post([id = p.track, transportId, spec, layers](MediaWorker& worker) {
         worker.router().addTrack(id, transportId, spec, layers);
       });

@@ -20,6 +20,7 @@
 namespace atrium::app {
 
 struct MediaOptions {
+  double testLossPercent = 0;  // media.test_loss_percent: injected random loss, for tests only
   std::string bindAddress = "0.0.0.0";
   std::string announcedAddress = "127.0.0.1";  // the address put in SDP candidates
   uint16_t basePort = 0;                       // worker i binds basePort + i (0: any free port)

@@ -56,6 +56,9 @@ const std::vector<SettingDef>& settingDefs() {
       {"media.port", "0", "UDP port of the first media worker (worker i uses port + i); 0 picks free ports"},
       {"media.srtp_profiles", "aead_aes_128_gcm,aead_aes_256_gcm,aes_cm_128_hmac_sha1_80",
        "SRTP profiles offered in DTLS, in order of preference"},
+      {"media.test_loss_percent", "0",
+       "test/diagnostic: drop this percentage of RTP packets at random, both from publishers and to subscribers, "
+       "to exercise loss recovery (NACK, RTX) without netem; never set it in production"},
       {"metrics.address", "127.0.0.1",
        "listen address of /metrics, /healthz and /readyz: plain HTTP on loopback, HTTPS with the server "
        "certificate on any other address (no authentication: keep it on a private network)"},

@@ -11,6 +11,7 @@
 #include "rtp/rtcp/rtcp_sr.h"
 #include "rtp/rtcp/rtcp_transport_feedback.h"
 #include "rtp/rtp_packet.h"
+#include "rtp/rtx.h"
 
 namespace atrium::sfu {
 namespace {
@@ -40,12 +41,43 @@ void Router::addTrack(TrackId id, PeerId publisher, const TrackSpec& spec, const
     Layer& l = track->layers[i];
     if (i < layers.rids.size()) l.rid = layers.rids[i];
     l.history = std::make_unique<stream::RetransmissionBuffer>(history);
+    // Audio is not NACKed: a late Opus frame is concealed better than waited for.
+    if (spec.video) l.nacks = std::make_unique<stream::NackGenerator>();
   }
   Track& t = *track;
   tracks_[id] = std::move(track);
   publishers_[publisher].tracks.push_back(&t);
-  if (spec.ssrc && layers.ssrcs.empty()) mapSsrc(t, 0, spec.ssrc);
-  for (size_t i = 0; i < std::min(count, layers.ssrcs.size()); ++i) mapSsrc(t, static_cast<uint8_t>(i), layers.ssrcs[i]);
+  if (spec.ssrc && layers.ssrcs.empty()) {
+    mapSsrc(t, 0, spec.ssrc);
+    if (spec.rtxSsrc) mapRtxSsrc(t, 0, spec.rtxSsrc);
+  }
+  for (size_t i = 0; i < std::min(count, layers.ssrcs.size()); ++i) {
+    mapSsrc(t, static_cast<uint8_t>(i), layers.ssrcs[i]);
+    if (i < layers.rtxSsrcs.size() && layers.rtxSsrcs[i]) mapRtxSsrc(t, static_cast<uint8_t>(i), layers.rtxSsrcs[i]);
+  }
+}
+
+void Router::mapRtxSsrc(Track& track, uint8_t layer, uint32_t ssrc) {
+  Layer& l = track.layers[layer];
+  if (l.rtxSsrc) bySsrc_.erase(l.rtxSsrc);
+  l.rtxSsrc = ssrc;
+  bySsrc_[ssrc] = SsrcRef{&track, layer, true};
+}
+
+void Router::setLossInjection(double probability, uint64_t seed) {
+  constexpr double kTwo64 = 18446744073709551616.0;
+  lossThreshold_ = probability <= 0 ? 0 : probability >= 1 ? UINT64_MAX : static_cast<uint64_t>(probability * kTwo64);
+  lossState_ = seed | 1;
+}
+
+bool Router::dropInjected() {
+  if (!lossThreshold_) return false;
+  lossState_ ^= lossState_ << 13;  // xorshift64: cheap, deterministic for a seed
+  lossState_ ^= lossState_ >> 7;
+  lossState_ ^= lossState_ << 17;
+  if (lossState_ >= lossThreshold_) return false;
+  ++stats_.injectedDrops;
+  return true;
 }
 
 void Router::mapSsrc(Track& track, uint8_t layer, uint32_t ssrc) {
@@ -61,8 +93,10 @@ void Router::removeTrack(TrackId id) {
   if (it == tracks_.end()) return;
   Track* t = it->second.get();
   for (auto& d : t->downTracks) byOutSsrc_.erase(downKey(d->subscriber, d->rewriter.ssrc()));
-  for (auto& l : t->layers)
+  for (auto& l : t->layers) {
     if (l.ssrc) bySsrc_.erase(l.ssrc);
+    if (l.rtxSsrc) bySsrc_.erase(l.rtxSsrc);
+  }
   if (auto p = publishers_.find(t->publisher); p != publishers_.end()) std::erase(p->second.tracks, t);
   tracks_.erase(it);
 }
@@ -154,13 +188,21 @@ const Router::SsrcRef* Router::learnSsrc(PeerId from, const rtp::RtpPacket& pack
   auto pub = publishers_.find(from);
   if (pub == publishers_.end() || !pub->second.ext.mid || !pub->second.ext.rid) return nullptr;
   auto mid = rtp::readMid(packet, pub->second.ext.mid);
+  if (!mid) return nullptr;
+  // A layer's retransmissions carry repaired-rid naming the layer they repair.
+  bool rtx = false;
   auto rid = rtp::readRid(packet, pub->second.ext.rid);
-  if (!mid || !rid) return nullptr;
+  if (!rid && pub->second.ext.repairedRid) {
+    rid = rtp::readRepairedRid(packet, pub->second.ext.repairedRid);
+    rtx = true;
+  }
+  if (!rid) return nullptr;
   for (Track* t : pub->second.tracks) {
     if (t->mid != *mid) continue;
     for (size_t i = 0; i < t->layers.size(); ++i)
       if (!t->layers[i].rid.empty() && t->layers[i].rid == *rid) {
-        mapSsrc(*t, static_cast<uint8_t>(i), packet.ssrc());
+        if (rtx) mapRtxSsrc(*t, static_cast<uint8_t>(i), packet.ssrc());
+        else mapSsrc(*t, static_cast<uint8_t>(i), packet.ssrc());
         ++stats_.ssrcsLearned;
         return &bySsrc_[packet.ssrc()];
       }
@@ -175,6 +217,7 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
     ++stats_.dropped;
     return;
   }
+  if (dropInjected()) return;  // as if lost on the way in: not even transport feedback sees it
   auto pub = publishers_.find(from);
   if (pub != publishers_.end() && pub->second.ext.transportSeq) {
     if (auto seq = rtp::readTransportSeq(*parsed, pub->second.ext.transportSeq)) {
@@ -191,6 +234,22 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
   }
   Track& track = *ref->track;
   Layer& layer = track.layers[ref->layer];
+  if (ref->rtx) {
+    // A retransmission we asked for (or a bandwidth probe): restore the original packet.
+    if (!layer.ssrc || !track.spec.payloadType) {
+      ++stats_.dropped;
+      return;
+    }
+    auto original = rtp::decodeRtxInPlace(*parsed, track.spec.payloadType, layer.ssrc);
+    if (!original || original->payloadSize() == 0) {
+      ++stats_.rtxPadding;
+      return;
+    }
+    ++stats_.rtxReceived;
+    packet = packet.first(packet.size() - rtp::kRtxOsnSize);
+    parsed = rtp::RtpPacket::parse(packet);
+    if (!parsed) return;
+  }
   layer.lastPacketMs = nowMs;
   stream::RtpInput in;
   in.seq = parsed->sequenceNumber();
@@ -202,6 +261,8 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
   in.arrivalMs = nowMs;
   if (layer.stats) layer.stats->onPacket(in.seq, in.timestamp, nowMs, parsed->payloadSize());
   if (in.keyframe) layer.keyframes.onKeyframe(nowMs);
+  if (layer.nacks && layer.nacks->onPacket(in.seq, nowMs, in.keyframe).keyframeNeeded)
+    requestKeyframe(track, ref->layer, nowMs);  // holes we gave up on: only a keyframe repairs them
   // Header extensions are left out: their ids were negotiated with the publisher, not with the
   // subscribers (a publisher's MID would even misroute the packet in a subscriber).
   size_t fixed = rtp::RtpPacket::kFixedHeaderSize + 4u * parsed->csrcCount();
@@ -219,6 +280,7 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
       if (down->rewriter.needsKeyframe()) requestKeyframe(track, down->rewriter.targetLayer(), nowMs);
       continue;
     }
+    if (dropInjected()) continue;
     // The one copy SRTP needs: each subscriber gets its own header and encryption.
     size_t len = rewriteInto(original, decision.ssrc, decision.seq, decision.timestamp);
     if (len && out_.sendRtp(down->subscriber, scratch_, len)) ++stats_.forwarded;
@@ -275,6 +337,7 @@ void Router::onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, 
         if (original.size() < rtp::RtpPacket::kFixedHeaderSize) return;
         uint32_t incomingTs = (uint32_t{original[4]} << 24) | (uint32_t{original[5]} << 16) |
                               (uint32_t{original[6]} << 8) | original[7];
+        if (dropInjected()) return;
         size_t len = rewriteInto(original, down.rewriter.ssrc(), outSeq, ref->outgoingTimestamp(incomingTs));
         if (len && out_.sendRtp(from, scratch_, len)) ++stats_.retransmitted;
       });
@@ -338,10 +401,25 @@ void Router::sendPublisherFeedback(PeerId id, Publisher& pub, int64_t nowMs) {
   }
 }
 
+void Router::sendNacks(Track& track, int64_t nowMs) {
+  constexpr size_t kMaxPerPacket = 64;  // seqs per NACK packet: fits a datagram with room to spare
+  std::array<uint8_t, 1200> buf{};
+  for (auto& l : track.layers) {
+    if (!l.nacks || !l.ssrc) continue;
+    auto seqs = l.nacks->collect(nowMs);
+    for (size_t at = 0; at < seqs.size(); at += kMaxPerPacket) {
+      size_t n = rtp::RtcpNack::build(buf, kRtcpSenderSsrc, l.ssrc, seqs.subspan(at, std::min(kMaxPerPacket, seqs.size() - at)));
+      if (n > 0 && out_.sendRtcp(track.publisher, buf, n)) ++stats_.nacksSent;
+    }
+  }
+}
+
 void Router::tick(int64_t nowMs) {
-  for (auto& [id, t] : tracks_)
+  for (auto& [id, t] : tracks_) {
     for (size_t i = 0; i < t->layers.size(); ++i)
       if (t->layers[i].keyframes.poll(nowMs).send) sendKeyframeRequest(*t, static_cast<uint8_t>(i));
+    if (t->spec.video) sendNacks(*t, nowMs);
+  }
   if (nowMs - lastLayerCheckMs_ >= kLayerCheckIntervalMs) {
     lastLayerCheckMs_ = nowMs;
     for (auto& [id, t] : tracks_)

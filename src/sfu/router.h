@@ -36,6 +36,7 @@
 #include "rtp/codecs/codec.h"
 #include "rtp/header_extensions.h"
 #include "stream/keyframe_request_throttle.h"
+#include "stream/nack_generator.h"
 #include "stream/receive_stats.h"
 #include "stream/retransmission_buffer.h"
 #include "stream/rtp_rewriter.h"
@@ -59,6 +60,11 @@ struct TrackSpec {
   uint32_t clockRate = 90000;
   bool video = true;
   rtp::CodecKind codec = rtp::CodecKind::kUnknown;
+  // RTX (RFC 4588) from the publisher: its payload type and, for a single-layer track, its SSRC
+  // (a=ssrc-group:FID). 0 = none. Retransmissions we ask for arrive this way.
+  uint8_t payloadType = 0;
+  uint8_t rtxPayloadType = 0;
+  uint32_t rtxSsrc = 0;
 };
 
 // Simulcast layers of a track, lowest first: either rids (SSRCs learned from the rid extension)
@@ -67,6 +73,7 @@ struct LayerSpec {
   std::string mid;
   std::vector<std::string> rids;
   std::vector<uint32_t> ssrcs;
+  std::vector<uint32_t> rtxSsrcs;  // parallel to ssrcs, 0 = none (rid layers learn theirs from repaired-rid)
 };
 
 inline constexpr size_t kMaxLayers = 3;
@@ -86,6 +93,10 @@ struct RouterStats {
   uint64_t ssrcsLearned = 0;
   uint64_t twccFeedbackSent = 0;
   uint64_t receiverReportsSent = 0;
+  uint64_t nacksSent = 0;          // NACK packets to publishers (upstream loss)
+  uint64_t rtxReceived = 0;        // retransmissions from publishers, restored to the original
+  uint64_t rtxPadding = 0;         // RTX probes without payload (bandwidth probing), dropped
+  uint64_t injectedDrops = 0;      // packets dropped by setLossInjection (tests only)
 };
 
 class Router {
@@ -119,6 +130,11 @@ class Router {
   void onRtcp(PeerId from, std::span<const uint8_t> packet, int64_t nowMs);
   void tick(int64_t nowMs);  // delayed keyframe requests, layer choice, publisher feedback
 
+  // Test and diagnostic switch (setting media.test_loss_percent): drops this fraction of the
+  // RTP packets arriving from publishers and of those sent to subscribers, at random, so the
+  // loss-recovery paths (NACK both ways, RTX) can be exercised end to end without netem.
+  void setLossInjection(double probability, uint64_t seed);
+
   const RouterStats& stats() const { return stats_; }
   size_t trackCount() const { return tracks_.size(); }
   // The layer a down-track forwards now (-1 before its first packet); for tests and stats.
@@ -148,6 +164,8 @@ class Router {
     std::optional<stream::ReceiveStats> stats;
     int64_t lastPacketMs = -1;
     std::optional<ReceiveReport> lastReport;  // of the last RR we sent about this layer
+    uint32_t rtxSsrc = 0;
+    std::unique_ptr<stream::NackGenerator> nacks;  // video layers: holes to NACK upstream
   };
   struct Track {
     TrackId id;
@@ -160,6 +178,7 @@ class Router {
   struct SsrcRef {
     Track* track;
     uint8_t layer;
+    bool rtx = false;  // the layer's retransmission stream
   };
   struct Publisher {
     rtp::ExtensionIds ext;
@@ -172,6 +191,9 @@ class Router {
 
   const SsrcRef* learnSsrc(PeerId from, const rtp::RtpPacket& packet);
   void mapSsrc(Track& track, uint8_t layer, uint32_t ssrc);
+  void mapRtxSsrc(Track& track, uint8_t layer, uint32_t ssrc);
+  bool dropInjected();
+  void sendNacks(Track& track, int64_t nowMs);
   void chooseLayer(DownTrack& down, int64_t nowMs);
   void requestKeyframe(Track& track, uint8_t layer, int64_t nowMs);
   void sendKeyframeRequest(Track& track, uint8_t layer);
@@ -189,6 +211,8 @@ class Router {
   std::array<uint8_t, kScratchBytes> stripped_{};  // the incoming packet without extensions
   std::array<uint8_t, kScratchBytes> scratch_{};   // one subscriber's copy, encrypted in place
   int64_t lastLayerCheckMs_ = 0;
+  uint64_t lossThreshold_ = 0;  // of 2^64: 0 = no injected loss
+  uint64_t lossState_ = 0;
   RouterStats stats_;
 };
 

@@ -66,7 +66,7 @@ class SimulcastTest : public ::testing::Test {
  protected:
   void SetUp() override {
     router.setPublisherExtensions(kPub, {kMidId, kRidId, 0, 0, kTwccId, 0});
-    router.addTrack(kTrack, kPub, {0, 90000, true, rtp::CodecKind::kVp8}, {"0", {"l", "h"}, {}});
+    router.addTrack(kTrack, kPub, {0, 90000, true, rtp::CodecKind::kVp8}, {"0", {"l", "h"}, {}, {}});
   }
   void send(uint32_t ssrc, std::string_view rid, bool key, int64_t now) {
     uint16_t& seq = ssrc == kLow ? lowSeq : highSeq;

@@ -10,7 +10,8 @@ export const inboundVideo = (p) => evaluate(p.page, async () => {
   for (const s of (await pc.getStats()).values())
     if (s.type === 'inbound-rtp' && s.kind === 'video')
       return { framesDecoded: s.framesDecoded ?? 0, frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0,
-        nackCount: s.nackCount ?? 0, packetsLost: s.packetsLost ?? 0, freezeCount: s.freezeCount ?? 0 };
+        nackCount: s.nackCount ?? 0, packetsLost: s.packetsLost ?? 0, packetsReceived: s.packetsReceived ?? 0,
+        freezeCount: s.freezeCount ?? 0, totalFreezesDuration: s.totalFreezesDuration ?? 0 };
   return null;
 }, undefined, { what: 'inbound video stats' });
 
@@ -38,3 +39,27 @@ export async function watch(p, userId, option = {}) {
     await window.__client.startRemoteVideo({ userId, streamType: 'main', view: view.id, option });
   }, { userId, option }, { what: `startRemoteVideo ${userId}`, timeoutMs: 20000 });
 }
+
+// Publishes camera (and microphone unless audio is false) with a local preview.
+export async function publishCamera(p, { profile = '360p', audio = true } = {}) {
+  await evaluate(p.page, async ({ profile, audio }) => {
+    const view = document.createElement('div');
+    view.id = 'local';
+    document.body.appendChild(view);
+    if (audio) await window.__client.startLocalAudio();
+    await window.__client.startLocalVideo({ view: 'local', option: { profile } });
+  }, { profile, audio }, { what: 'start local audio and video', timeoutMs: 20000 });
+}
+
+// The selected ICE candidate pair of a client's peer connection ('publisher' or 'subscriber'),
+// as the browser reports it: { local: {protocol, candidateType, tcpType, address, port}, remote: {...} }.
+export const selectedPair = (p, which) => evaluate(p.page, async (which) => {
+  const pc = window.__client.getPeerConnections()[which];
+  if (!pc) return null;
+  const stats = await pc.getStats();
+  let pair = null;
+  for (const s of stats.values()) if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
+  if (!pair) return null;
+  const pick = (c) => c && { protocol: c.protocol, candidateType: c.candidateType, tcpType: c.tcpType, address: c.address, port: c.port };
+  return { state: pair.state, local: pick(stats.get(pair.localCandidateId)), remote: pick(stats.get(pair.remoteCandidateId)) };
+}, which, { what: `selected candidate pair of ${which}` });

@@ -1,0 +1,63 @@
+// Loss recovery end to end: the server drops 5 % of RTP packets at random both from publishers and
+// to subscribers (media.test_loss_percent — this kernel has no netem; see docs/benchmarks.md). The
+// SFU NACKs the holes upstream (Chrome answers with RTX) and answers the subscriber's NACKs from
+// its retransmission buffer: video keeps flowing with few freezes. Figures are reported.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import { startServer, newRoomId, sleep } from '../integration/lib/harness.mjs';
+import { closeAllBrowsers, browserAvailable, evaluate, CHROMIUM } from './lib/browser.mjs';
+import { sdkPage, sdkEnter, sdkWaitEvent } from './lib/sdk-page.mjs';
+import { inboundVideo, waitDecoding, watch } from './lib/media-stats.mjs';
+
+const ifaces = Object.keys(os.networkInterfaces());
+const skip = !browserAvailable() ? `${CHROMIUM} is not installed`
+  : ifaces.some((i) => i !== 'lo') ? 'not in an isolated network namespace; run through e2e/run-in-netns.sh' : false;
+
+let server;
+
+const outboundVideo = (p) => evaluate(p.page, async () => {
+  const pc = window.__client.getPeerConnections().publisher;
+  for (const s of (await pc.getStats()).values())
+    if (s.type === 'outbound-rtp' && s.kind === 'video')
+      return { nackCount: s.nackCount ?? 0, retransmittedPacketsSent: s.retransmittedPacketsSent ?? 0, packetsSent: s.packetsSent ?? 0 };
+  return null;
+}, undefined, { what: 'outbound video stats' });
+
+describe('loss recovery in Chromium', { skip }, () => {
+  before(async () => { server = await startServer({ 'media.workers': 1, 'media.test_loss_percent': 5 }); });
+  after(async () => {
+    await closeAllBrowsers();
+    await server?.stop();
+    setTimeout(() => process.exit(), 3000).unref();
+  });
+
+  test('with 5 % loss each way, NACKs are answered and video keeps flowing', { timeout: 120000 }, async (t) => {
+    const roomId = newRoomId();
+    const a = await sdkPage('sender', { srv: server });
+    const b = await sdkPage('receiver', { srv: server });
+    await sdkEnter(a, 'sender', roomId);
+    await sdkEnter(b, 'receiver', roomId);
+    await evaluate(a.page, () => window.__client.startLocalVideo({ option: { profile: '360p' } }), undefined,
+      { what: 'startLocalVideo', timeoutMs: 20000 });
+    await sdkWaitEvent(b, 'remote-video-available', '(d) => d.userId === "sender"', 10000);
+    await watch(b, 'sender');
+    const start = await waitDecoding(b, 10, 20000);
+    const windowMs = 15000;
+    await sleep(windowMs);
+    const end = await inboundVideo(b);
+    const up = await outboundVideo(a);
+    const fps = ((end.framesDecoded - start.framesDecoded) * 1000) / windowMs;
+    const received = end.packetsReceived - start.packetsReceived;
+    const residualLoss = (end.packetsLost - start.packetsLost) / Math.max(1, received + end.packetsLost - start.packetsLost);
+    const figures = { fps: +fps.toFixed(1), subscriberNacks: end.nackCount, residualLossPercent: +(100 * residualLoss).toFixed(2),
+      freezeCount: end.freezeCount, freezeSeconds: +(end.totalFreezesDuration ?? 0).toFixed(2),
+      publisherNacksReceived: up.nackCount, publisherRetransmissions: up.retransmittedPacketsSent };
+    t.diagnostic(`over ${windowMs / 1000} s with 5 % injected loss each way: ${JSON.stringify(figures)}`);
+    assert.ok(end.nackCount > 0, 'the subscriber NACKed the packets dropped toward it');
+    assert.ok(up.nackCount > 0 && up.retransmittedPacketsSent > 0, 'the SFU NACKed the publisher, which retransmitted');
+    assert.ok(residualLoss < 0.02, `holes were repaired: residual loss ${(100 * residualLoss).toFixed(2)} %`);
+    assert.ok(fps >= 10, `video keeps flowing: ${fps.toFixed(1)} frames/s decoded`);
+    assert.ok(end.freezeCount - start.freezeCount <= 3, `few freezes: ${end.freezeCount - start.freezeCount}`);
+  });
+});
