@@ -23,6 +23,7 @@ FeedbackTally tallyFeedback(std::span<const uint8_t> rtcp) {
   auto count = [&](FeedbackType type) { ++t.count[static_cast<size_t>(type)]; };
   for (rtp::RtcpHeader h : *compound) {
     if (h.packetType() == rtp::kRtcpRtpfb && h.fmt() == 1) count(FeedbackType::kNack);  // RFC 4585 generic NACK
+    if (h.packetType() == rtp::kRtcpRtpfb && h.fmt() == 15) count(FeedbackType::kTwcc);  // transport-cc feedback
     if (h.packetType() == rtp::kRtcpPsfb && h.fmt() == 1) count(FeedbackType::kPli);
     if (h.packetType() == rtp::kRtcpPsfb && h.fmt() == 4) count(FeedbackType::kFir);   // RFC 5104
   }

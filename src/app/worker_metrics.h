@@ -13,7 +13,7 @@
 
 namespace atrium::app {
 
-// The NACK/PLI/FIR messages in one plain compound RTCP packet. A packet that does not parse
+// The NACK/PLI/FIR/transport-cc messages in one plain compound RTCP packet. A packet that does not parse
 // holds none (the router drops it as well). No allocation: it walks the packet in place.
 struct FeedbackTally {
   std::array<uint32_t, metrics::WorkerCounters::kFeedbackTypes> count{};

@@ -45,6 +45,14 @@ TEST(WorkerMetrics, TalliesFeedbackByType) {
   EXPECT_EQ(t.count[idx(FeedbackType::kFir)], 1u);
 }
 
+TEST(WorkerMetrics, TalliesTransportCcFeedback) {
+  // RTPFB FMT 15: header, sender and media SSRC, base seq, status count, reference time, fb count.
+  std::array<uint8_t, 20> twcc{0x8f, 205, 0, 4, 0, 0, 0, 7, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+  auto t = tallyFeedback(twcc);
+  EXPECT_EQ(t.count[idx(FeedbackType::kTwcc)], 1u);
+  EXPECT_EQ(t.count[idx(FeedbackType::kNack)], 0u);
+}
+
 TEST(WorkerMetrics, ReceivedRtcpCountsFeedbackAndReportedLoss) {
   metrics::WorkerCounters c;
   auto packet = compound();

@@ -40,6 +40,7 @@ const char* feedbackTypeName(FeedbackType type) {
     case FeedbackType::kNack: return "nack";
     case FeedbackType::kPli: return "pli";
     case FeedbackType::kFir: return "fir";
+    case FeedbackType::kTwcc: return "twcc";
     case FeedbackType::kCount: break;
   }
   return "other";

@@ -43,7 +43,7 @@ enum class DropReason : uint8_t {
 };
 const char* dropReasonName(DropReason reason);
 
-enum class FeedbackType : uint8_t { kNack, kPli, kFir, kCount };
+enum class FeedbackType : uint8_t { kNack, kPli, kFir, kTwcc, kCount };
 const char* feedbackTypeName(FeedbackType type);
 
 // Upper bounds of the reported-loss histogram (fraction lost in receiver reports, 0..1).
