@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import https from 'node:https';
 import {
   startServer, createApp, createApiKey, connectClient, newRoomId, newUserId, ERR, freePort, sleep,
 } from './lib/harness.mjs';
@@ -127,6 +128,23 @@ test('/readyz turns 503 once shutdown begins', { timeout: 30000 }, async () => {
       if (status !== 503) await sleep(5);
     }
     assert.equal(status, 503);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('off loopback the metrics endpoint is HTTPS only (R6)', { timeout: 30000 }, async () => {
+  const s = await startServer({ 'metrics.address': '0.0.0.0', 'metrics.port': await freePort() });
+  try {
+    const res = await new Promise((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port: s.metricsPort, path: '/healthz', ca: s.ca, timeout: 5000 }, (r) => {
+        let body = '';
+        r.on('data', (c) => { body += c; });
+        r.on('end', () => resolve({ status: r.statusCode, body }));
+      }).on('error', reject);
+    });
+    assert.deepEqual(res, { status: 200, body: 'ok\n' });
+    await assert.rejects(httpGet(s.metricsPort, '/healthz', { timeoutMs: 2000 }), 'plain HTTP is not served');
   } finally {
     await s.stop();
   }
