@@ -1,5 +1,9 @@
 #include "app/media_plane.h"
 
+#include <strings.h>
+
+#include <algorithm>
+
 #include "base/log.h"
 #include "crypto/crypto.h"
 
@@ -292,9 +296,11 @@ base::Result<std::string> MediaPlane::subscribe(const signal::MediaSessionRef& r
     if (!publisher || pub == publisher->published.end())
       return base::makeError("STREAM_NOT_FOUND", "that stream is not published now");
     auto old = peer.subscribed.find(key);
+    bool video = pub->second.section.kind == sdp::MediaKind::kVideo;
     Subscription sub = old != peer.subscribed.end() && old->second.track == pub->second.track
                            ? old->second
-                           : Subscription{pub->second.track, "t" + std::to_string(nextMid_++), randomSsrc()};
+                           : Subscription{pub->second.track, "t" + std::to_string(nextMid_++), randomSsrc(), false,
+                                          video ? randomSsrc() : 0, pub->second.section.codecs.front().name};
     sub.small = want.small;
     sdp::SubscribeTrack t;
     t.mid = sub.mid;
@@ -302,6 +308,7 @@ base::Result<std::string> MediaPlane::subscribe(const signal::MediaSessionRef& r
     t.msid = {key.first, key.first + "-" + key.second};
     t.cname = key.first;
     t.ssrc = sub.outSsrc;
+    if (sub.rtxSsrc) t.rtxSsrc = sub.rtxSsrc;
     t.codecs = pub->second.section.codecs;
     spec.tracks.push_back(std::move(t));
     next[key] = sub;
@@ -348,6 +355,22 @@ base::Status MediaPlane::subscribeAnswer(const signal::MediaSessionRef& ref, con
       (void)t->setRemoteFingerprint(fpAlg, fpValue, now);
     }
   });
+  // The payload types the subscriber receives each track as (BUNDLE may have renumbered the
+  // publisher's) and whether it took RTX.
+  for (const auto& section : params->sections) {
+    if (section.rejected) continue;
+    for (const auto& [key, sub] : it->second.subscribed) {
+      if (sub.mid != section.mid) continue;
+      auto codec = std::find_if(section.codecs.begin(), section.codecs.end(), [&](const sdp::NegotiatedCodec& c) {
+        return strcasecmp(c.name.c_str(), sub.codec.c_str()) == 0;
+      });
+      if (codec == section.codecs.end()) continue;
+      workerOf(it->second).post([track = sub.track, subscriber = it->second.sub->transportId, pt = codec->payloadType,
+                                 rtxPt = codec->rtxPayloadType.value_or(0), rtxSsrc = section.rtxSsrc.value_or(0)](MediaWorker& worker) {
+        worker.router().setDownTrackFormat(track, subscriber, pt, rtxPt, rtxSsrc);
+      });
+    }
+  }
   return base::Ok{};
 }
 

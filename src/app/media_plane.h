@@ -90,6 +90,8 @@ class MediaPlane final : public signal::MediaControl {
     std::string mid;
     uint32_t outSsrc = 0;
     bool small = false;  // main video: the subscriber prefers the low simulcast layer
+    uint32_t rtxSsrc = 0;  // video: retransmissions go to the subscriber as RTX on this SSRC
+    std::string codec;     // the publisher's codec, to find its payload type in the answer
   };
   struct Peer {
     uint32_t worker = 0;

@@ -120,6 +120,19 @@ void Router::addDownTrack(TrackId trackId, PeerId subscriber, uint32_t outSsrc, 
   if (track.spec.video) requestKeyframe(track, d.rewriter.targetLayer(), nowMs);  // a new viewer needs a keyframe
 }
 
+void Router::setDownTrackFormat(TrackId trackId, PeerId subscriber, uint8_t payloadType, uint8_t rtxPayloadType,
+                                uint32_t rtxSsrc) {
+  auto it = tracks_.find(trackId);
+  if (it == tracks_.end()) return;
+  for (auto& d : it->second->downTracks) {
+    if (d->subscriber != subscriber) continue;
+    d->payloadType = payloadType;
+    d->rtxPayloadType = rtxSsrc ? rtxPayloadType : 0;
+    d->rtxSsrc = rtxPayloadType ? rtxSsrc : 0;
+    d->rtxSeq = static_cast<uint16_t>(rtxSsrc * 2246822519u >> 16);
+  }
+}
+
 void Router::setPreferredLayer(TrackId trackId, PeerId subscriber, uint8_t layer, int64_t nowMs) {
   auto it = tracks_.find(trackId);
   if (it == tracks_.end()) return;
@@ -282,19 +295,38 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
     }
     if (dropInjected()) continue;
     // The one copy SRTP needs: each subscriber gets its own header and encryption.
-    size_t len = rewriteInto(original, decision.ssrc, decision.seq, decision.timestamp);
+    size_t len = rewriteInto(original, decision.ssrc, decision.seq, decision.timestamp, down->payloadType);
     if (len && out_.sendRtp(down->subscriber, scratch_, len)) ++stats_.forwarded;
   }
 }
 
-size_t Router::rewriteInto(std::span<const uint8_t> source, uint32_t ssrc, uint16_t seq, uint32_t timestamp) {
+size_t Router::rewriteInto(std::span<const uint8_t> source, uint32_t ssrc, uint16_t seq, uint32_t timestamp,
+                           uint8_t payloadType) {
   std::memcpy(scratch_.data(), source.data(), source.size());
   auto copy = rtp::RtpPacket::parse(std::span(scratch_).first(source.size()));
   if (!copy) return 0;
   copy->setSsrc(ssrc);
   copy->setSequenceNumber(seq);
   copy->setTimestamp(timestamp);
+  if (payloadType) copy->setPayloadType(payloadType);
   return source.size();
+}
+
+void Router::retransmit(DownTrack& down, std::span<const uint8_t> original, uint16_t outSeq, uint32_t outTimestamp) {
+  if (dropInjected()) return;
+  size_t len = rewriteInto(original, down.rewriter.ssrc(), outSeq, outTimestamp, down.payloadType);
+  if (!len) return;
+  if (down.rtxSsrc) {
+    // The packet as first sent, wrapped in RTX: stripped_ is free outside onRtp.
+    std::memcpy(stripped_.data(), scratch_.data(), len);
+    auto sent = rtp::RtpPacket::parse(std::span(stripped_).first(len));
+    if (!sent) return;
+    len = rtp::buildRtxPacket(*sent, scratch_, down.rtxPayloadType, down.rtxSsrc, down.rtxSeq++);
+    if (!len) return;
+    if (out_.sendRtp(down.subscriber, scratch_, len)) ++stats_.rtxSent, ++stats_.retransmitted;
+    return;
+  }
+  if (out_.sendRtp(down.subscriber, scratch_, len)) ++stats_.retransmitted;
 }
 
 void Router::onRtcp(PeerId from, std::span<const uint8_t> packet, int64_t nowMs) {
@@ -337,9 +369,7 @@ void Router::onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, 
         if (original.size() < rtp::RtpPacket::kFixedHeaderSize) return;
         uint32_t incomingTs = (uint32_t{original[4]} << 24) | (uint32_t{original[5]} << 16) |
                               (uint32_t{original[6]} << 8) | original[7];
-        if (dropInjected()) return;
-        size_t len = rewriteInto(original, down.rewriter.ssrc(), outSeq, ref->outgoingTimestamp(incomingTs));
-        if (len && out_.sendRtp(from, scratch_, len)) ++stats_.retransmitted;
+        retransmit(down, original, outSeq, ref->outgoingTimestamp(incomingTs));
       });
     } else if (h.packetType() == rtp::kRtcpPsfb && (h.fmt() == 1 || h.fmt() == 4)) {
       uint32_t mediaSsrc = 0;

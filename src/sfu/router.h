@@ -94,6 +94,7 @@ struct RouterStats {
   uint64_t twccFeedbackSent = 0;
   uint64_t receiverReportsSent = 0;
   uint64_t nacksSent = 0;          // NACK packets to publishers (upstream loss)
+  uint64_t rtxSent = 0;            // retransmissions to subscribers sent as RTX
   uint64_t rtxReceived = 0;        // retransmissions from publishers, restored to the original
   uint64_t rtxPadding = 0;         // RTX probes without payload (bandwidth probing), dropped
   uint64_t injectedDrops = 0;      // packets dropped by setLossInjection (tests only)
@@ -120,6 +121,10 @@ class Router {
   // Starts forwarding `track` to `subscriber` as outSsrc; asks the publisher for a keyframe.
   void addDownTrack(TrackId track, PeerId subscriber, uint32_t outSsrc, int64_t nowMs,
                     uint8_t preferredLayer = kHighestLayer);
+  // What the subscriber's answer settled for a down-track: the payload type it receives the codec
+  // as (BUNDLE may renumber the publisher's), and RTX (RFC 4588: retransmissions on their own SSRC
+  // and payload type, so the receiver can tell them from late originals). 0 = unchanged / no RTX.
+  void setDownTrackFormat(TrackId track, PeerId subscriber, uint8_t payloadType, uint8_t rtxPayloadType, uint32_t rtxSsrc);
   // The subscriber's choice of layer (0 = the small stream, kHighestLayer = the big one).
   void setPreferredLayer(TrackId track, PeerId subscriber, uint8_t layer, int64_t nowMs);
   void removeDownTrack(TrackId track, PeerId subscriber);
@@ -155,6 +160,10 @@ class Router {
     PeerId subscriber;
     stream::RtpRewriter rewriter;
     uint8_t preferredLayer = kHighestLayer;
+    uint8_t payloadType = 0;  // outgoing payload type, 0 = as the publisher sends it
+    uint8_t rtxPayloadType = 0;
+    uint32_t rtxSsrc = 0;
+    uint16_t rtxSeq = 0;
   };
   struct Layer {
     uint32_t ssrc = 0;
@@ -201,7 +210,8 @@ class Router {
   void onPublisherReport(std::span<const uint8_t> packet, int64_t nowMs);
   void sendPublisherFeedback(PeerId id, Publisher& pub, int64_t nowMs);
   // Copies `source` into scratch_ with this down-track's header; returns the length or 0.
-  size_t rewriteInto(std::span<const uint8_t> source, uint32_t ssrc, uint16_t seq, uint32_t timestamp);
+  size_t rewriteInto(std::span<const uint8_t> source, uint32_t ssrc, uint16_t seq, uint32_t timestamp, uint8_t payloadType);
+  void retransmit(DownTrack& down, std::span<const uint8_t> original, uint16_t outSeq, uint32_t outTimestamp);
 
   PeerOutput& out_;
   std::unordered_map<TrackId, std::unique_ptr<Track>> tracks_;

@@ -112,6 +112,30 @@ TEST_F(RouterTest, NackIsAnsweredFromTheSubscribersHistory) {
   EXPECT_EQ(out.rtpTo(kSubA).size(), 3u);
 }
 
+TEST_F(RouterTest, NegotiatedPayloadTypeAndRtxAreUsedTowardTheSubscriber) {
+  router.setDownTrackFormat(10, kSubA, 100, 101, 0x77);
+  publish(1, true, 0);
+  publish(2, false, 0);
+  auto sent = out.rtpTo(kSubA);
+  ASSERT_EQ(sent.size(), 2u);
+  auto lost = rtp::RtpPacket::parse(sent[1].bytes);
+  EXPECT_EQ(lost->payloadType(), 100) << "the subscriber's payload type, not the publisher's 96";
+  std::array<uint8_t, 64> nack{};
+  uint16_t seqs[] = {lost->sequenceNumber()};
+  size_t n = rtp::RtcpNack::build(nack, 0x99, 0x51, seqs);
+  router.onRtcp(kSubA, std::span(nack).first(n), 50);
+  auto after = out.rtpTo(kSubA);
+  ASSERT_EQ(after.size(), 3u);
+  auto rtx = rtp::RtpPacket::parse(after[2].bytes);
+  ASSERT_TRUE(rtx);
+  EXPECT_EQ(rtx->ssrc(), 0x77u);
+  EXPECT_EQ(rtx->payloadType(), 101);
+  ASSERT_GE(rtx->payloadSize(), 2u);
+  EXPECT_EQ((rtx->payload()[0] << 8 | rtx->payload()[1]), lost->sequenceNumber()) << "OSN: the original sequence number";
+  EXPECT_TRUE(std::equal(lost->payload().begin(), lost->payload().end(), rtx->payload().begin() + 2));
+  EXPECT_EQ(router.stats().rtxSent, 1u);
+}
+
 TEST_F(RouterTest, TwoSubscribersNackTheSamePacketFromOneSharedHistory) {
   router.addDownTrack(10, kSubB, 0x52, 0);
   publish(1, true, 0);

@@ -11,7 +11,8 @@ export const inboundVideo = (p) => evaluate(p.page, async () => {
     if (s.type === 'inbound-rtp' && s.kind === 'video')
       return { framesDecoded: s.framesDecoded ?? 0, frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0,
         nackCount: s.nackCount ?? 0, packetsLost: s.packetsLost ?? 0, packetsReceived: s.packetsReceived ?? 0,
-        freezeCount: s.freezeCount ?? 0, totalFreezesDuration: s.totalFreezesDuration ?? 0 };
+        freezeCount: s.freezeCount ?? 0, totalFreezesDuration: s.totalFreezesDuration ?? 0,
+        retransmittedPacketsReceived: s.retransmittedPacketsReceived ?? 0 };
   return null;
 }, undefined, { what: 'inbound video stats' });
 
