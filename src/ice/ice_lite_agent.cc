@@ -220,6 +220,28 @@ bool IceLiteAgent::tick(int64_t nowMs) {
   return true;
 }
 
+bool IceLiteAgent::forgetPair(const Endpoint& remote, IceProtocol protocol) {
+  for (size_t i = 0; i < pairCount_; ++i) {
+    if (!(pairs_[i].remote == remote && pairs_[i].protocol == protocol)) continue;
+    const int index = static_cast<int>(i);
+    // Keep the table dense: the last pair moves into the hole (the selection follows it).
+    const int last = static_cast<int>(pairCount_ - 1);
+    pairs_[i] = pairs_[pairCount_ - 1];
+    --pairCount_;
+    if (selected_ == index) {
+      selected_ = -1;
+      if (state_ == IceState::kConnected) {
+        setState(IceState::kDisconnected, nullptr);
+        return true;
+      }
+    } else if (selected_ == last) {
+      selected_ = index;
+    }
+    return false;
+  }
+  return false;
+}
+
 const IcePair* IceLiteAgent::selectedPair() const {
   if (state_ != IceState::kConnected || selected_ < 0) return nullptr;
   return &pairs_[static_cast<size_t>(selected_)];

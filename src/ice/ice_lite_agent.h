@@ -142,6 +142,11 @@ class IceLiteAgent {
                                std::span<uint8_t> response, IceProtocol protocol = IceProtocol::kUdp);
   // Consent freshness; call about once a second. Returns true when the state changed.
   bool tick(int64_t nowMs);
+  // The path to `remote` is gone for good (an ICE-TCP connection closed): its pair is
+  // forgotten, and when it carried media the agent goes kDisconnected as on a consent expiry —
+  // media must not be sent into a closed connection; a new nomination reconnects. Returns true
+  // when the state changed.
+  bool forgetPair(const Endpoint& remote, IceProtocol protocol);
 
   IceState state() const { return state_; }
   // The pair media goes to; nullptr unless kConnected.

@@ -115,6 +115,34 @@ TEST_F(IceLiteAgentTest, SameAddressOverTcpIsAnotherPair) {
   EXPECT_EQ(agent_.selectedPair()->protocol, IceProtocol::kTcp);
 }
 
+// A closed ICE-TCP connection takes its pair with it: media stops until a new nomination.
+TEST_F(IceLiteAgentTest, ForgettingTheSelectedTcpPairDisconnects) {
+  send(check(), a_);  // an unnominated UDP pair stays
+  const std::vector<uint8_t> datagram = buildCheck(check(true));
+  response_.assign(kMaxStunResponseBytes, 0);
+  agent_.onStunDatagram(datagram, b_, clock_.steadyMs(), response_, IceProtocol::kTcp);
+  ASSERT_EQ(agent_.state(), IceState::kConnected);
+  EXPECT_FALSE(agent_.forgetPair(b_, IceProtocol::kUdp)) << "no such pair: nothing changes";
+  EXPECT_EQ(agent_.pairs().size(), 2u);
+  EXPECT_TRUE(agent_.forgetPair(b_, IceProtocol::kTcp));
+  EXPECT_EQ(agent_.state(), IceState::kDisconnected);
+  EXPECT_EQ(agent_.selectedPair(), nullptr);
+  ASSERT_EQ(agent_.pairs().size(), 1u);
+  EXPECT_EQ(agent_.pairs()[0].remote, a_);
+  EXPECT_EQ(send(check(true), a_).selectedChanged, true) << "a new nomination reconnects";
+  EXPECT_EQ(agent_.state(), IceState::kConnected);
+}
+
+// Forgetting another pair keeps the selection on the right pair (the table is compacted).
+TEST_F(IceLiteAgentTest, ForgettingAnotherPairKeepsTheSelection) {
+  send(check(), a_);
+  send(check(true), b_);
+  ASSERT_EQ(agent_.selectedEndpoint(), b_);
+  EXPECT_FALSE(agent_.forgetPair(a_, IceProtocol::kUdp));
+  EXPECT_EQ(agent_.selectedEndpoint(), b_);
+  EXPECT_EQ(agent_.state(), IceState::kConnected);
+}
+
 TEST_F(IceLiteAgentTest, WrongUfragIs401) {
   for (const std::string& username : {std::string("otherUfrag:") + kRemoteUfrag, std::string(kLocalUfrag) + ":zzzz",
                                       std::string(kLocalUfrag), std::string(":") + kRemoteUfrag,

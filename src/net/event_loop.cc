@@ -29,18 +29,46 @@ EventLoop::~EventLoop() {
   if (epoll_ >= 0) ::close(epoll_);
 }
 
-void EventLoop::addReadable(int fd, std::function<void()> onReadable) {
-  auto handler = std::make_unique<std::function<void()>>(std::move(onReadable));
+void EventLoop::add(int fd, std::function<void(uint32_t)> fn) {
+  auto handler = std::make_unique<Handler>(Handler{fd, true, false, std::move(fn)});
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = handler.get();
   ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
-  readers_.emplace_back(fd, std::move(handler));
+  handlers_.push_back(std::move(handler));
 }
 
-void EventLoop::removeReadable(int fd) {
+void EventLoop::addReadable(int fd, std::function<void()> onReadable) {
+  add(fd, [fn = std::move(onReadable)](uint32_t) { fn(); });
+}
+
+void EventLoop::watch(int fd, std::function<void(uint32_t events)> onEvent) { add(fd, std::move(onEvent)); }
+
+EventLoop::Handler* EventLoop::find(int fd) {
+  for (auto& h : handlers_)
+    if (h->fd == fd) return h.get();
+  return nullptr;
+}
+
+void EventLoop::setWritable(int fd, bool wantWritable) {
+  Handler* h = find(fd);
+  if (h == nullptr || h->writable == wantWritable) return;
+  h->writable = wantWritable;
+  epoll_event ev{};
+  ev.events = EPOLLIN | (wantWritable ? EPOLLOUT : 0u);
+  ev.data.ptr = h;
+  ::epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
+}
+
+void EventLoop::remove(int fd) {
   ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
-  std::erase_if(readers_, [fd](const auto& r) { return r.first == fd; });
+  for (auto it = handlers_.begin(); it != handlers_.end(); ++it) {
+    if ((*it)->fd != fd) continue;
+    (*it)->alive = false;
+    removed_.push_back(std::move(*it));
+    handlers_.erase(it);
+    return;
+  }
 }
 
 void EventLoop::every(int64_t periodMs, std::function<void()> fn) {
@@ -82,26 +110,30 @@ void EventLoop::runTimers() {
   }
 }
 
-void EventLoop::run() {
-  threadId_ = currentThreadId();
+void EventLoop::runOnce(int64_t maxWaitMs) {
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
-  while (!stopping_) {
-    int64_t now = clock_.steadyMs();
-    int64_t wait = 1000;
-    for (const auto& t : timers_) wait = std::min(wait, std::max<int64_t>(0, t.nextMs - now));
-    int n = ::epoll_wait(epoll_, events, kMaxEvents, static_cast<int>(wait));
-    for (int i = 0; i < n; ++i) {
-      if (events[i].data.ptr == nullptr) {
-        uint64_t drained;
-        (void)!::read(wake_, &drained, sizeof drained);
-        continue;
-      }
-      (*static_cast<std::function<void()>*>(events[i].data.ptr))();
+  int64_t now = clock_.steadyMs();
+  int64_t wait = maxWaitMs;
+  for (const auto& t : timers_) wait = std::min(wait, std::max<int64_t>(0, t.nextMs - now));
+  int n = ::epoll_wait(epoll_, events, kMaxEvents, static_cast<int>(wait));
+  for (int i = 0; i < n; ++i) {
+    if (events[i].data.ptr == nullptr) {
+      uint64_t drained;
+      (void)!::read(wake_, &drained, sizeof drained);
+      continue;
     }
-    drainPosted();
-    runTimers();
+    auto* h = static_cast<Handler*>(events[i].data.ptr);
+    if (h->alive) h->fn(events[i].events);
   }
+  removed_.clear();
+  drainPosted();
+  runTimers();
+}
+
+void EventLoop::run() {
+  threadId_ = currentThreadId();
+  while (!stopping_) runOnce(1000);
   drainPosted();
 }
 

@@ -40,17 +40,18 @@ std::optional<srtp::SrtpProfile> WebRtcTransport::srtpProfile() const {
   return srtp_->profile();
 }
 
-void WebRtcTransport::onDatagram(std::span<uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs) {
+void WebRtcTransport::onDatagram(std::span<uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs,
+                                 ice::IceProtocol protocol) {
   if (state_ == TransportState::kClosed || state_ == TransportState::kFailed) return;
   counters_.bytesIn += datagram.size();
   switch (classify(datagram)) {
-    case PacketKind::kStun: return onStun(datagram, from, nowMs);
-    case PacketKind::kDtls: return onDtls(datagram, from, nowMs);
+    case PacketKind::kStun: return onStun(datagram, from, nowMs, protocol);
+    case PacketKind::kDtls: return onDtls(datagram, from, nowMs, protocol);
     case PacketKind::kRtp:
     case PacketKind::kRtcp: {
       // Media is accepted only from the pair ICE selected, after the keys exist.
-      auto selected = ice_.selectedEndpoint();
-      if (!selected || !(*selected == from)) {
+      const ice::IcePair* selected = ice_.selectedPair();
+      if (!selected || !(selected->remote == from) || selected->protocol != protocol) {
         ++counters_.notSelectedDropped;
         return;
       }
@@ -78,9 +79,12 @@ void WebRtcTransport::onDatagram(std::span<uint8_t> datagram, const ice::Endpoin
   }
 }
 
-void WebRtcTransport::onStun(std::span<const uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs) {
-  auto decision = ice_.onStunDatagram(datagram, from, nowMs, stunResponse_);
-  if (decision.responseBytes > 0) sender_.sendDatagram(from, std::span(stunResponse_).first(decision.responseBytes));
+void WebRtcTransport::onStun(std::span<const uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs,
+                             ice::IceProtocol protocol) {
+  auto decision = ice_.onStunDatagram(datagram, from, nowMs, stunResponse_, protocol);
+  // The answer goes back the way the check came (RFC 6544 §7.1: on the same connection).
+  if (decision.responseBytes > 0)
+    if (DatagramSender* via = senderFor(protocol)) via->sendDatagram(from, std::span(stunResponse_).first(decision.responseBytes));
   if (decision.stateChanged || decision.selectedChanged) {
     if (dtls_->state() == dtls::DtlsState::kNew && ice_.state() == ice::IceState::kConnected) dtls_->start(nowMs);
     flushDtls();
@@ -88,13 +92,13 @@ void WebRtcTransport::onStun(std::span<const uint8_t> datagram, const ice::Endpo
   }
 }
 
-void WebRtcTransport::onDtls(std::span<const uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs) {
-  auto selected = ice_.selectedEndpoint();
-  // DTLS may race ahead of our view of the nomination by one check; any endpoint that passed
-  // an ICE check is acceptable, nothing else is.
+void WebRtcTransport::onDtls(std::span<const uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs,
+                             ice::IceProtocol protocol) {
+  // DTLS may race ahead of our view of the nomination by one check; any pair that passed an
+  // ICE check is acceptable, nothing else is (the selected pair is one of them).
   bool known = false;
-  for (const auto& pair : ice_.pairs()) known = known || pair.remote == from;
-  if (!known && !(selected && *selected == from)) {
+  for (const auto& pair : ice_.pairs()) known = known || (pair.remote == from && pair.protocol == protocol);
+  if (!known) {
     ++counters_.notSelectedDropped;
     return;
   }
@@ -106,31 +110,43 @@ void WebRtcTransport::onDtls(std::span<const uint8_t> datagram, const ice::Endpo
 }
 
 void WebRtcTransport::flushDtls() {
-  auto selected = ice_.selectedEndpoint();
-  const ice::Endpoint* to = selected ? &*selected : (ice_.pairs().empty() ? nullptr : &ice_.pairs().back().remote);
+  const ice::IcePair* to = ice_.selectedPair();
+  if (!to && !ice_.pairs().empty()) to = &ice_.pairs().back();
+  DatagramSender* via = to ? senderFor(to->protocol) : nullptr;
   while (auto out = dtls_->pollOutgoing()) {
-    if (to) sender_.sendDatagram(*to, *out);
+    if (via) via->sendDatagram(to->remote, *out);
   }
 }
 
+bool WebRtcTransport::sendToSelected(std::span<const uint8_t> bytes) {
+  const ice::IcePair* to = ice_.selectedPair();
+  DatagramSender* via = to ? senderFor(to->protocol) : nullptr;
+  if (!via) return false;
+  via->sendDatagram(to->remote, bytes);
+  return true;
+}
+
 bool WebRtcTransport::sendRtp(std::span<uint8_t> buffer, size_t len) {
-  auto to = ice_.selectedEndpoint();
-  if (!srtp_ || !to) return false;
+  if (!srtp_ || !ice_.selectedPair()) return false;
   if (srtp_->protectRtp(buffer, len) != srtp::SrtpStatus::kOk) return false;
+  if (!sendToSelected(buffer.first(len))) return false;
   ++counters_.rtpOut;
   counters_.bytesOut += len;
-  sender_.sendDatagram(*to, buffer.first(len));
   return true;
 }
 
 bool WebRtcTransport::sendRtcp(std::span<uint8_t> buffer, size_t len) {
-  auto to = ice_.selectedEndpoint();
-  if (!srtp_ || !to) return false;
+  if (!srtp_ || !ice_.selectedPair()) return false;
   if (srtp_->protectRtcp(buffer, len) != srtp::SrtpStatus::kOk) return false;
+  if (!sendToSelected(buffer.first(len))) return false;
   ++counters_.rtcpOut;
   counters_.bytesOut += len;
-  sender_.sendDatagram(*to, buffer.first(len));
   return true;
+}
+
+void WebRtcTransport::onPathClosed(const ice::Endpoint& from, ice::IceProtocol protocol) {
+  if (state_ == TransportState::kClosed) return;
+  if (ice_.forgetPair(from, protocol)) updateState();
 }
 
 void WebRtcTransport::tick(int64_t nowMs) {

@@ -4,6 +4,11 @@
 // decrypted in place and handed to the listener; outgoing RTP/RTCP is encrypted in place and
 // sent to the ICE-selected endpoint only. No allocation or exceptions on the media path (the
 // DTLS handshake allocates; it is not media).
+//
+// Paths: a transport may be reached over UDP and over ICE-TCP (RFC 6544, the worker's TCP
+// port) at once. Every packet arrives with its protocol; a pair is (endpoint, protocol), and
+// everything we send goes to the ICE-selected pair through the sender of that pair's protocol —
+// so the answer follows the path the browser nominated.
 #pragma once
 
 #include <cstdint>
@@ -58,8 +63,14 @@ class WebRtcTransport {
   base::Status setRemoteIce(std::string_view ufrag, std::string_view pwd) { return ice_.setRemoteCredentials(ufrag, pwd); }
   base::Status setRemoteFingerprint(std::string_view algorithm, std::string_view hex, int64_t nowMs);
 
-  // Media path.
-  void onDatagram(std::span<uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs);
+  // The worker's ICE-TCP port, when it has one (set before any packet arrives).
+  void setTcpSender(DatagramSender* tcp) { tcpSender_ = tcp; }
+
+  // Media path. `protocol` is the path the packet came on (kTcp: one RFC 4571 frame).
+  void onDatagram(std::span<uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs,
+                  ice::IceProtocol protocol = ice::IceProtocol::kUdp);
+  // An ICE-TCP connection from `from` closed: its pair is gone (media stops if it was selected).
+  void onPathClosed(const ice::Endpoint& from, ice::IceProtocol protocol);
   // Encrypts packet[0..len) in place (buffer must have kMaxTrailerBytes spare) and sends it.
   bool sendRtp(std::span<uint8_t> buffer, size_t len);
   bool sendRtcp(std::span<uint8_t> buffer, size_t len);
@@ -75,8 +86,13 @@ class WebRtcTransport {
   std::optional<srtp::SrtpProfile> srtpProfile() const;
 
  private:
-  void onStun(std::span<const uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs);
-  void onDtls(std::span<const uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs);
+  void onStun(std::span<const uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs, ice::IceProtocol protocol);
+  void onDtls(std::span<const uint8_t> datagram, const ice::Endpoint& from, int64_t nowMs, ice::IceProtocol protocol);
+  // nullptr when the protocol has no sender (TCP on a worker without a TCP port).
+  DatagramSender* senderFor(ice::IceProtocol protocol) {
+    return protocol == ice::IceProtocol::kTcp ? tcpSender_ : &sender_;
+  }
+  bool sendToSelected(std::span<const uint8_t> bytes);
   void flushDtls();
   void startSrtpIfReady();
   void updateState();
@@ -87,6 +103,7 @@ class WebRtcTransport {
   std::unique_ptr<srtp::SrtpSession> srtp_;
   TransportListener& listener_;
   DatagramSender& sender_;
+  DatagramSender* tcpSender_ = nullptr;
   TransportState state_ = TransportState::kNew;
   TransportCounters counters_;
   std::array<uint8_t, ice::kMaxStunResponseBytes> stunResponse_{};
