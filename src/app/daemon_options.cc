@@ -90,6 +90,21 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   o.media.bindAddress = s.str("media.address");
   o.media.announcedAddress = s.str("media.announced_address");
   o.media.basePort = static_cast<uint16_t>(i("media.port", 0, 65535));
+  if (std::string tcp = s.str("media.tcp_port"); tcp == "same") {
+    o.media.tcpEnabled = true;
+    o.media.tcpBasePort = 0;
+  } else {
+    int64_t tcpPort = i("media.tcp_port", 0, 65535);
+    o.media.tcpEnabled = tcpPort != 0;
+    o.media.tcpBasePort = static_cast<uint16_t>(tcpPort);
+  }
+  o.media.tcpLimits.maxConnections = static_cast<size_t>(i("media.tcp_max_connections", 1, 100'000));
+  o.media.tcpLimits.handshakeTimeoutMs = i("media.tcp_handshake_timeout_ms", 100, 600'000);
+  o.media.tcpLimits.sendQueueBytes = static_cast<size_t>(i("media.tcp_send_queue_bytes", 65537, 64 << 20));
+  if (auto udp = s.boolean("media.udp_candidates"); !udp.ok()) return udp.error();
+  else o.media.udpCandidates = *udp;
+  if (!error && !o.media.udpCandidates && !o.media.tcpEnabled)
+    return base::makeError("CONFIG", "media.udp_candidates=false needs ICE-TCP (media.tcp_port is 0): no candidate would be left");
   auto profiles = parseSrtpProfiles(s.str("media.srtp_profiles"));
   if (!profiles.ok()) return profiles.error();
   o.media.srtpProfiles = *profiles;

@@ -91,7 +91,9 @@ base::Result<std::unique_ptr<MediaPlane>> MediaPlane::create(const MediaOptions&
   std::vector<std::unique_ptr<MediaWorker>> workers;
   for (uint32_t i = 0; i < std::max(1u, options.workers); ++i) {
     uint16_t port = options.basePort ? static_cast<uint16_t>(options.basePort + i) : 0;
-    auto w = MediaWorker::create(options.bindAddress, port, clock);
+    WorkerTcpOptions tcp{options.tcpEnabled, options.tcpBasePort ? static_cast<uint16_t>(options.tcpBasePort + i) : uint16_t{0},
+                         options.tcpLimits};
+    auto w = MediaWorker::create(options.bindAddress, port, clock, tcp);
     if (!w.ok()) return w.error();
     (*w)->start();
     if (options.testLossPercent > 0)
@@ -146,9 +148,23 @@ sdp::LocalParams MediaPlane::localParams(const Peer& peer, Connection& c) {
   cand.transport = "udp";
   cand.priority = 2130706431;
   cand.address = options_.announcedAddress;
-  cand.port = workers_[peer.worker % workers_.size()]->port();
+  const MediaWorker& worker = *workers_[peer.worker % workers_.size()];
+  cand.port = worker.port();
   cand.type = "host";
-  local.candidates = {cand};
+  local.candidates.clear();
+  if (options_.udpCandidates) local.candidates.push_back(cand);
+  if (worker.tcpPort() != 0) {
+    // RFC 6544 §4.2 / RFC 8445 §5.1.2.1: priority = 2^24 type-pref + 2^8 local-pref + (256 - component).
+    // Type preference 90 (UDP host is 126) makes browsers prefer UDP whenever it works; the
+    // local preference is 2^13 * direction-pref (passive host: 4) + other-pref (8191).
+    sdp::Candidate tcp = cand;
+    tcp.foundation = "2";
+    tcp.transport = "tcp";
+    tcp.priority = (90u << 24) | ((4u << 13 | 8191u) << 8) | (256u - 1u);
+    tcp.port = worker.tcpPort();
+    tcp.tcpType = "passive";
+    local.candidates.push_back(tcp);
+  }
   local.sessionId = std::to_string(c.transportId);
   local.sessionVersion = ++c.sdpVersion;
   return local;

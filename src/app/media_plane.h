@@ -25,6 +25,13 @@ struct MediaOptions {
   std::string announcedAddress = "127.0.0.1";  // the address put in SDP candidates
   uint16_t basePort = 0;                       // worker i binds basePort + i (0: any free port)
   uint32_t workers = 1;
+  // ICE-TCP passive candidates (RFC 6544), for networks that block UDP. Worker i listens on
+  // tcpBasePort + i, or, with tcpBasePort 0, on the number of its own UDP port.
+  bool tcpEnabled = true;
+  uint16_t tcpBasePort = 0;
+  transport::TcpMediaPortOptions tcpLimits;
+  // Diagnostic/test switch: leave the UDP candidate out of our SDP, so browsers must use ICE-TCP.
+  bool udpCandidates = true;
   std::vector<dtls::SrtpProfile> srtpProfiles{dtls::SrtpProfile::kAeadAes128Gcm, dtls::SrtpProfile::kAeadAes256Gcm,
                                               dtls::SrtpProfile::kAes128CmHmacSha1_80};
 };

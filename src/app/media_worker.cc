@@ -14,19 +14,49 @@ constexpr int64_t kTickMs = 20;  // transports' timers, router keyframe requests
 }  // namespace
 
 base::Result<std::unique_ptr<MediaWorker>> MediaWorker::create(const std::string& bindAddress, uint16_t port,
-                                                               base::Clock& clock) {
-  auto socket = net::UdpSocket::bind(bindAddress, port);
-  if (!socket.ok()) return socket.error();
-  return std::make_unique<MediaWorker>(std::move(*socket), clock);
+                                                               base::Clock& clock, const WorkerTcpOptions& tcp) {
+  // With ICE-TCP on the UDP port's number and a UDP port the kernel picked, that number may be
+  // taken for TCP: pick again a few times (an explicitly configured port fails at once).
+  const int attempts = tcp.enabled && tcp.port == 0 && port == 0 ? 8 : 1;
+  base::Error last = base::makeError("SOCKET", "no attempt");
+  for (int i = 0; i < attempts; ++i) {
+    auto socket = net::UdpSocket::bind(bindAddress, port);
+    if (!socket.ok()) return socket.error();
+    if (!tcp.enabled) return std::make_unique<MediaWorker>(std::move(*socket), clock);
+    auto listener = net::TcpListener::listen(bindAddress, tcp.port ? tcp.port : socket->localPort());
+    if (!listener.ok()) {
+      last = listener.error();
+      continue;
+    }
+    auto worker = std::make_unique<MediaWorker>(std::move(*socket), clock);
+    worker->enableTcp(std::move(*listener), tcp.limits);
+    return worker;
+  }
+  return last;
 }
 
 MediaWorker::MediaWorker(net::UdpSocket socket, base::Clock& clock)
     : clock_(clock), loop_(clock), port_(std::move(socket)) {}
 
+void MediaWorker::enableTcp(net::TcpListener listener, const transport::TcpMediaPortOptions& limits) {
+  tcpPort_ = std::make_unique<transport::TcpMediaPort>(std::move(listener), loop_, clock_, limits);
+}
+
 MediaWorker::~MediaWorker() { stop(); }
 
 void MediaWorker::start() {
-  loop_.addReadable(port_.fd(), [this] { port_.onReadable(clock_.steadyMs()); });
+  // After each read cycle both ports flush: a packet read on one may be forwarded on the other.
+  loop_.addReadable(port_.fd(), [this] {
+    port_.onReadable(clock_.steadyMs());
+    if (tcpPort_) tcpPort_->flush();
+  });
+  if (tcpPort_) {
+    tcpPort_->setAfterRead([this] {
+      port_.flush();
+      tcpPort_->flush();
+    });
+    tcpPort_->start();
+  }
   loop_.every(kTickMs, [this] {
     int64_t now = clock_.steadyMs();
     // A loop that is overloaded (or starved of CPU) runs this timer late: the lateness is the
@@ -36,6 +66,10 @@ void MediaWorker::start() {
     for (auto& [id, e] : transports_) e.transport->tick(now);
     router_.tick(now);
     port_.flush();
+    if (tcpPort_) {
+      tcpPort_->tick(now);
+      tcpPort_->flush();
+    }
   });
   loop_.every(metrics::kPublishPeriodMs, [this] { publishCounters(); });
   thread_ = std::thread([this] { loop_.run(); });
@@ -53,6 +87,10 @@ void MediaWorker::post(std::function<void(MediaWorker&)> fn) {
 
 void MediaWorker::addTransport(std::unique_ptr<transport::WebRtcTransport> t) {
   port_.attach(*t);
+  if (tcpPort_) {
+    t->setTcpSender(tcpPort_.get());
+    tcpPort_->attach(*t);
+  }
   uint64_t id = t->id();
   transports_[id] = Entry{std::move(t)};
 }
@@ -65,6 +103,10 @@ void MediaWorker::removeTransport(uint64_t id) {
   port_.detach(t);
   t.close();
   port_.flush();
+  if (tcpPort_) {
+    tcpPort_->flush();     // the DTLS close_notify, when the transport was on TCP
+    tcpPort_->detach(t);   // then its connections close, before the transport goes
+  }
   accumulate(removed_, t.counters());  // counters stay monotonic after the transport is gone
   transports_.erase(it);
 }

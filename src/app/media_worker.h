@@ -12,20 +12,32 @@
 #include "net/event_loop.h"
 #include "sfu/router.h"
 #include "transport/media_port.h"
+#include "transport/tcp_media_port.h"
 #include "transport/webrtc_transport.h"
 
 namespace atrium::app {
 
+// ICE-TCP (RFC 6544 passive candidate) of one worker.
+struct WorkerTcpOptions {
+  bool enabled = false;
+  uint16_t port = 0;  // 0: the same number as the worker's UDP port (TCP and UDP ports are separate)
+  transport::TcpMediaPortOptions limits;
+};
+
 class MediaWorker final : public transport::TransportListener, public sfu::PeerOutput {
  public:
   static base::Result<std::unique_ptr<MediaWorker>> create(const std::string& bindAddress, uint16_t port,
-                                                           base::Clock& clock);
+                                                           base::Clock& clock, const WorkerTcpOptions& tcp = {});
   MediaWorker(net::UdpSocket socket, base::Clock& clock);
   ~MediaWorker() override;
 
+  // Before start(): adds the ICE-TCP port.
+  void enableTcp(net::TcpListener listener, const transport::TcpMediaPortOptions& limits);
   void start();
   void stop();
   uint16_t port() const { return port_.port(); }
+  // 0 when ICE-TCP is off.
+  uint16_t tcpPort() const { return tcpPort_ ? tcpPort_->port() : 0; }
   // Runs fn on the worker thread.
   void post(std::function<void(MediaWorker&)> fn);
   // Transports are built on the control thread with these as listener and sender.
@@ -60,6 +72,7 @@ class MediaWorker final : public transport::TransportListener, public sfu::PeerO
   base::Clock& clock_;
   net::EventLoop loop_;
   transport::MediaPort port_;
+  std::unique_ptr<transport::TcpMediaPort> tcpPort_;  // null: no ICE-TCP
   sfu::Router router_{*this};
   std::unordered_map<uint64_t, Entry> transports_;
   metrics::WorkerCounters counters_;

@@ -56,6 +56,17 @@ const std::vector<SettingDef>& settingDefs() {
       {"media.port", "0", "UDP port of the first media worker (worker i uses port + i); 0 picks free ports"},
       {"media.srtp_profiles", "aead_aes_128_gcm,aead_aes_256_gcm,aes_cm_128_hmac_sha1_80",
        "SRTP profiles offered in DTLS, in order of preference"},
+      {"media.tcp_port", "same",
+       "ICE-TCP passive candidate (RFC 6544) for clients whose networks block UDP: TCP port of the first media "
+       "worker (worker i uses port + i); same: each worker's UDP port number (TCP and UDP ports are separate); "
+       "0: no ICE-TCP"},
+      {"media.tcp_max_connections", "256", "ICE-TCP connections per media worker; more are closed at once"},
+      {"media.tcp_handshake_timeout_ms", "10000",
+       "close an ICE-TCP connection that has not sent a valid STUN binding request within this time"},
+      {"media.tcp_send_queue_bytes", "262144",
+       "per ICE-TCP connection: bytes queued for a slow reader before packets are dropped (at least 65537)"},
+      {"media.udp_candidates", "true",
+       "put the UDP candidate in SDP; false (a test/diagnostic option) leaves only ICE-TCP, forcing clients onto it"},
       {"media.test_loss_percent", "0",
        "test/diagnostic: drop this percentage of RTP packets at random, both from publishers and to subscribers, "
        "to exercise loss recovery (NACK, RTX) without netem; never set it in production"},

@@ -85,6 +85,41 @@ TEST(DaemonOptions, SrtpProfilesAreParsedInOrder) {
   EXPECT_FALSE(readDaemonOptions(s).ok());
 }
 
+TEST(DaemonOptions, IceTcpPortAndCaps) {
+  Settings s;
+  auto o = readDaemonOptions(s);
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_TRUE(o->media.tcpEnabled) << "on by default, on each worker's UDP port number";
+  EXPECT_EQ(o->media.tcpBasePort, 0);
+  EXPECT_TRUE(o->media.udpCandidates);
+  EXPECT_EQ(o->media.tcpLimits.maxConnections, 256u);
+  EXPECT_EQ(o->media.tcpLimits.handshakeTimeoutMs, 10000);
+  s.set("media.tcp_port", "4500");
+  s.set("media.tcp_send_queue_bytes", "100000");
+  o = readDaemonOptions(s);
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_TRUE(o->media.tcpEnabled);
+  EXPECT_EQ(o->media.tcpBasePort, 4500);
+  EXPECT_EQ(o->media.tcpLimits.sendQueueBytes, 100000u);
+  s.set("media.tcp_send_queue_bytes", "1000");  // below one maximal frame
+  EXPECT_FALSE(readDaemonOptions(s).ok());
+  s.set("media.tcp_send_queue_bytes", "100000");
+  s.set("media.tcp_port", "0");
+  o = readDaemonOptions(s);
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(o->media.tcpEnabled);
+  s.set("media.udp_candidates", "false");
+  o = readDaemonOptions(s);
+  ASSERT_FALSE(o.ok()) << "no candidate at all";
+  EXPECT_NE(o.error().message.find("media.udp_candidates"), std::string::npos);
+  s.set("media.tcp_port", "same");
+  o = readDaemonOptions(s);
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(o->media.udpCandidates);
+  s.set("media.tcp_port", "udp");
+  EXPECT_FALSE(readDaemonOptions(s).ok());
+}
+
 TEST(DaemonOptions, ReportsTheFirstBadValue) {
   Settings s;
   s.set("signal.session_grace_ms", "-5");
