@@ -58,6 +58,8 @@ export interface AtriumEventMap {
   };
   /** After enableAudioVolumeEvaluation(); userId '' is the local microphone. Volume 0..100. */
   'audio-volume': { result: { userId: string; volume: number }[] };
+  /** Atrium's own (not in TRTC v5): the room's dominant speaker changed, by the server's audio levels. */
+  'active-speaker': { userId: string };
 }
 
 export declare class Atrium {

@@ -19,6 +19,8 @@ const EVENT = Object.freeze({
   NETWORK_QUALITY: 'network-quality',
   STATISTICS: 'statistics',
   AUDIO_VOLUME: 'audio-volume',
+  // Atrium's own: the server's active-speaker detection (audio levels of every publisher).
+  ACTIVE_SPEAKER: 'active-speaker',
 });
 
 const VIDEO_PROFILES = {
@@ -417,6 +419,7 @@ export class Atrium {
       case 'remote-video-unavailable':
         this._onStreamEvent(msg.event, d);
         break;
+      case 'active-speaker': this._emit(EVENT.ACTIVE_SPEAKER, { userId: d.userId }); break;
       case 'error': this._emit(EVENT.ERROR, new RtcError(ERROR_CODE.SERVER_ERROR, d.message, d.code, d.name)); break;
     }
   }

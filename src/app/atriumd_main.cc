@@ -145,6 +145,15 @@ int run(const Settings& settings) {
                                   [&quality](std::vector<store::QualitySample> rows) { quality.enqueue(std::move(rows)); },
                                   clock.wallMs());
   });
+  // Active speaker per room from the publishers' audio levels, twice a second.
+  ActiveSpeakers speakers([&service](const base::RoomKey& room, const std::string& userId) {
+    service.announceActiveSpeaker(room, userId);
+  });
+  loop.every(500, [&] {
+    (*media)->sampleVolumes([&loop, &speakers](size_t worker, std::vector<RoomVolume> volumes) {
+      loop.post([&speakers, worker, volumes = std::move(volumes)] { speakers.onSamples(worker, volumes); });
+    });
+  });
   loop.every(200, [&] { service.tick(); });
   loop.onTerminate([&] {
     base::log::info("shutting down");

@@ -283,6 +283,25 @@ void MediaPlane::sampleServerQuality(const CommIdLookup& commIdOf, const SampleS
     });
 }
 
+void MediaPlane::sampleVolumes(const VolumeSink& sink) {
+  struct Item {
+    sfu::TrackId track;
+    base::RoomKey room;
+    std::string userId;
+  };
+  std::vector<std::vector<Item>> byWorker(workers_.size());
+  for (const auto& [session, peer] : peers_)
+    if (auto audio = peer.published.find("audio"); audio != peer.published.end())
+      byWorker[peer.worker % workers_.size()].push_back({audio->second.track, peer.room, peer.userId});
+  for (size_t w = 0; w < workers_.size(); ++w)
+    workers_[w]->post([w, items = std::move(byWorker[w]), sink, &clock = clock_](MediaWorker& worker) {
+      std::vector<RoomVolume> out;
+      int64_t now = clock.steadyMs();
+      for (const auto& it : items) out.push_back({it.room, it.userId, worker.router().audioVolume(it.track, now)});
+      sink(w, std::move(out));
+    });
+}
+
 void MediaPlane::dropPublications(Peer& peer) {
   MediaWorker& w = workerOf(peer);
   for (const auto& [stream, p] : peer.published)

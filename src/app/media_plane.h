@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "app/active_speakers.h"
 #include "app/media_worker.h"
 #include "crypto/dtls_context.h"
 #include "sdp/negotiation.h"
@@ -74,6 +75,11 @@ class MediaPlane final : public signal::MediaControl {
   using CommIdLookup = std::function<std::optional<std::string>(const base::RoomKey&)>;
   using SampleSink = std::function<void(std::vector<store::QualitySample>)>;
   void sampleServerQuality(const CommIdLookup& commIdOf, const SampleSink& sink, int64_t wallMs);
+
+  // Every audio publisher's volume (0..100, from the audio-level extension), per worker: `sink`
+  // runs on each worker's thread with that worker's index and rooms (empty when it has none).
+  using VolumeSink = std::function<void(size_t worker, std::vector<RoomVolume>)>;
+  void sampleVolumes(const VolumeSink& sink);
 
   base::Result<signal::PublishResult> publish(const signal::MediaSessionRef& ref, const std::string& offerSdp,
                                               const std::map<std::string, std::string>& streamsByMid) override;

@@ -151,6 +151,11 @@ int Router::currentLayer(TrackId trackId, PeerId subscriber) const {
   return -1;
 }
 
+int Router::audioVolume(TrackId trackId, int64_t nowMs) const {
+  auto it = tracks_.find(trackId);
+  return it == tracks_.end() ? 0 : it->second->audioLevel.volume(nowMs);
+}
+
 std::optional<Router::ReceiveReport> Router::receiveReport(TrackId trackId) const {
   auto it = tracks_.find(trackId);
   if (it == tracks_.end()) return std::nullopt;
@@ -264,6 +269,8 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
     if (!parsed) return;
   }
   layer.lastPacketMs = nowMs;
+  if (!track.spec.video && pub != publishers_.end() && pub->second.ext.audioLevel)
+    if (auto level = rtp::readAudioLevel(*parsed, pub->second.ext.audioLevel)) track.audioLevel.onPacket(level->level, nowMs);
   stream::RtpInput in;
   in.seq = parsed->sequenceNumber();
   in.timestamp = parsed->timestamp();

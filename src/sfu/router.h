@@ -35,6 +35,7 @@
 
 #include "rtp/codecs/codec.h"
 #include "rtp/header_extensions.h"
+#include "stream/audio_level.h"
 #include "stream/keyframe_request_throttle.h"
 #include "stream/nack_generator.h"
 #include "stream/receive_stats.h"
@@ -152,6 +153,8 @@ class Router {
     double jitterMs = 0;
   };
   std::optional<ReceiveReport> receiveReport(TrackId track) const;
+  // An audio track's volume (0..100) from the audio-level extension its publisher sends.
+  int audioVolume(TrackId track, int64_t nowMs) const;
 
  private:
   struct Track;
@@ -183,6 +186,7 @@ class Router {
     std::string mid;
     std::vector<Layer> layers;  // at least one
     std::vector<std::unique_ptr<DownTrack>> downTracks;
+    stream::AudioLevelMeter audioLevel;  // audio tracks
   };
   struct SsrcRef {
     Track* track;

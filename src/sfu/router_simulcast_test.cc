@@ -167,6 +167,20 @@ TEST_F(SimulcastTest, PublisherGetsTransportFeedbackAndReceiverReports) {
   EXPECT_NEAR(router.receiveReport(kTrack)->lossPercent, 25.0, 1.0);
 }
 
+TEST_F(SimulcastTest, AudioLevelExtensionGivesTheTracksVolume) {
+  router.setPublisherExtensions(kPub, {kMidId, kRidId, 0, 0, kTwccId, 4});
+  router.addTrack(9, kPub, {0x4000, 48000, false, rtp::CodecKind::kOpus});
+  for (uint16_t s = 0; s < 50; ++s) {
+    // RTP + one-byte extension block with ssrc-audio-level (id 4): voice, -30 dBov.
+    std::vector<uint8_t> p = {0x90, 111, 0, static_cast<uint8_t>(s), 0, 0, 0, 0, 0, 0, 0x40, 0x00,
+                              0xBE, 0xDE, 0, 1, 0x40, 0x80 | 30, 0, 0, 0xF8};
+    router.onRtp(kPub, p, s * 20);
+  }
+  EXPECT_EQ(router.audioVolume(9, 1000), 50);
+  EXPECT_EQ(router.audioVolume(9, 5000), 0) << "stale";
+  EXPECT_EQ(router.audioVolume(kTrack, 1000), 0) << "video has none";
+}
+
 TEST_F(SimulcastTest, UnknownRidOrMidIsNotLearned) {
   auto p = packet(0x3000, 1, true, "x", 1);
   router.onRtp(kPub, p, 0);

@@ -280,6 +280,11 @@ std::string encodeErrorEvent(const base::Error& error) {
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string encodeActiveSpeaker(const std::string& userId) {
+  json out{{"v", kProtocolVersion}, {"type", "event"}, {"event", "active-speaker"}, {"data", {{"userId", userId}}}};
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string encodeEnteredData(const EnteredInfo& info) {
   json users = json::array();
   for (const auto& u : info.users) users.push_back({{"userId", u.userId}, {"role", room::roleName(u.role)}});

@@ -83,6 +83,8 @@ std::string encodeOk(std::optional<int64_t> id, const std::string& dataJson);
 std::string encodeError(std::optional<int64_t> id, const base::Error& error);
 std::string encodeEvent(const room::RoomEvent& event, std::optional<uint64_t> seq);
 std::string encodeErrorEvent(const base::Error& error);
+// `active-speaker {userId}`: not sequenced (nor replayed on resume) — only the latest matters.
+std::string encodeActiveSpeaker(const std::string& userId);
 
 struct EnteredInfo {
   std::string sessionId;

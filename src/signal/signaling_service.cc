@@ -191,6 +191,16 @@ void SignalingService::tick() {
 
 void SignalingService::setObserver(RoomObserver* observer) { impl_->observer = observer; }
 void SignalingService::setMedia(MediaControl* media) { impl_->media = media; }
+void SignalingService::announceActiveSpeaker(const base::RoomKey& key, const std::string& userId) {
+  const room::Room* r = impl_->rooms.find(key);
+  if (!r || !r->members.count(userId)) return;  // left meanwhile
+  std::string text = encodeActiveSpeaker(userId);
+  for (const auto& [id, member] : r->members) {
+    auto s = impl_->sessions.find(member.session);
+    if (s != impl_->sessions.end() && s->second.conn) impl_->sink.send(*s->second.conn, text);
+  }
+}
+
 void SignalingService::setQualitySink(QualitySink* sink) { impl_->quality = sink; }
 
 size_t SignalingService::dismissRoom(const base::RoomKey& key) {

@@ -73,6 +73,8 @@ class SignalingService {
   // dismissRoom returns how many users were in the room; removeUser whether the user was there.
   size_t dismissRoom(const base::RoomKey& key);
   bool removeUser(const base::RoomKey& key, const std::string& userId);
+  // The media plane's active-speaker detection: tells everyone in the room who is speaking.
+  void announceActiveSpeaker(const base::RoomKey& key, const std::string& userId);
 
   const room::RoomDirectory& rooms() const;
   const SignalingStats& stats() const;

@@ -310,6 +310,24 @@ TEST_F(ServiceTest, QualityReportsReachTheSinkAtMostOncePerSecondOnAverage) {
   EXPECT_EQ(quality.reports.size(), 4u);
 }
 
+TEST_F(ServiceTest, ActiveSpeakerGoesToEveryoneInTheRoomOnly) {
+  ConnId a = open(), b = open(), other = open();
+  ASSERT_EQ(enter(a, "alice")["ok"], true);
+  ASSERT_EQ(enter(b, "bob")["ok"], true);
+  ASSERT_EQ(enter(other, "carol", {{"roomId", 101}})["ok"], true);
+  base::RoomKey room{kApp, base::RoomId{100, {}}};
+  svc().announceActiveSpeaker(room, "alice");
+  for (ConnId c : {a, b}) {
+    auto ev = events(c, "active-speaker");
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0]["data"]["userId"], "alice");
+    EXPECT_FALSE(ev[0].contains("seq")) << "ephemeral: not replayed on resume";
+  }
+  EXPECT_TRUE(events(other, "active-speaker").empty());
+  svc().announceActiveSpeaker(room, "nobody");
+  EXPECT_EQ(events(a, "active-speaker").size(), 1u) << "only members can be the speaker";
+}
+
 TEST_F(ServiceTest, AudienceCannotSendAndIsInvisible) {
   ConnId h = open(), v = open();
   ASSERT_EQ(enter(h, "host", {{"scene", "live"}})["ok"], true);

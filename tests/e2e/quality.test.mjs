@@ -75,6 +75,10 @@ describe('quality telemetry in Chromium', { skip }, () => {
     assert.ok(volumes.some((v) => v.userId === '') && volumes.some((v) => v.userId === 'bob'), 'local and remote volumes');
     assert.ok(volumes.every((v) => v.volume >= 0 && v.volume <= 100));
     assert.ok(volumes.some((v) => v.volume > 0), 'the fake microphone makes sound');
+    // The server's active-speaker detection (both fake microphones beep: either may lead).
+    const speakers = (await eventsNamed(b, 'active-speaker')).map((d) => d.userId);
+    t.diagnostic(`active-speaker events at bob: ${JSON.stringify(speakers)}`);
+    assert.ok(speakers.length >= 1 && speakers.every((u) => u === 'alice' || u === 'bob'), 'an active speaker was announced');
 
     // The server's store, through the official API client.
     const key = await createApiKey(server, server.demoAppId);
