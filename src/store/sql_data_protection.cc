@@ -139,6 +139,19 @@ base::Result<PurgeReport> SqlStore::purgeApp(uint32_t sdkAppId) {
     if ((*app)->status != AppStatus::kDeleted)
       return invalid("app " + std::to_string(sdkAppId) + " is not deleted: delete it before purging");
   }
+  auto data = purgeAppData(sdkAppId);
+  if (!data) return data.error();
+  PurgeReport report = std::move(*data);
+  auto bindApp = [sdkAppId](Query& q) { q.bind(int64_t{sdkAppId}); };
+  std::lock_guard lock(mu_);
+  // Last, and only if still deleted: until this row goes, the next purge run finds the app again.
+  auto n = execCounting("DELETE FROM apps WHERE sdk_app_id = ? AND status = 'deleted'", bindApp);
+  if (!n) return n.error();
+  report.add("apps", *n);
+  return report;
+}
+
+base::Result<PurgeReport> SqlStore::purgeAppData(uint32_t sdkAppId) {
   PurgeReport report;
   auto bindApp = [sdkAppId](Query& q) { q.bind(int64_t{sdkAppId}); };
   for (const AppTable& t : kAppTables) {
@@ -152,11 +165,6 @@ base::Result<PurgeReport> SqlStore::purgeApp(uint32_t sdkAppId) {
     if (!n) return n.error();
     report.add(t.table, *n);
   }
-  std::lock_guard lock(mu_);
-  // Last, and only if still deleted: until this row goes, the next purge run finds the app again.
-  auto n = execCounting("DELETE FROM apps WHERE sdk_app_id = ? AND status = 'deleted'", bindApp);
-  if (!n) return n.error();
-  report.add("apps", *n);
   return report;
 }
 

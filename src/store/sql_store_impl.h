@@ -123,6 +123,7 @@ class SqlStore final : public Store {
   // DataProtection (sql_data_protection.cc)
   base::Result<PurgeReport> purgeExpired(const RetentionPolicy& policy, int64_t nowMs) override;
   base::Result<PurgeReport> purgeApp(uint32_t sdkAppId) override;
+  base::Result<PurgeReport> purgeAppData(uint32_t sdkAppId) override;
   base::Result<PurgeReport> eraseUser(uint32_t sdkAppId, std::string_view userId, std::string_view requestedBy,
                                       int64_t nowMs) override;
   base::Result<std::vector<std::pair<std::string, std::string>>> describeSchema() override;

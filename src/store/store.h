@@ -485,6 +485,11 @@ class DataProtection {
   // erasure_log are kept (operator records, no personal data; they expire with auditMs).
   // kErrAppNotFound when no such app, kErrInvalidArgument when it is not deleted.
   virtual base::Result<PurgeReport> purgeApp(uint32_t sdkAppId) = 0;
+  // The rows purgeApp deletes (every table holding app data, API-key scope rows included), but
+  // neither the apps row nor a check of it: for a region's database (R15), which holds the app's
+  // data while its apps row lives in the default database. The caller has checked that the app is
+  // deleted there. Batched like purgeApp; the report has no "apps" entry.
+  virtual base::Result<PurgeReport> purgeAppData(uint32_t sdkAppId) = 0;
   // A data-subject erasure (R13), in one transaction: the user's user_sessions, user_events,
   // quality_samples (as reporter or as peer) and queued/failed callbacks naming the user (any
   // "UserId" member of the JSON body) are deleted; rooms they created keep the room with a blank
