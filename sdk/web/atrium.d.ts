@@ -84,6 +84,8 @@ export declare class Atrium {
   muteRemoteAudio(userId: string, mute: boolean): void;
   setRemoteAudioVolume(userId: string, volume: number): void;
   enableAudioVolumeEvaluation(interval?: number): void;
+  /** Atrium's own: ICE restart of both media connections (automatic on failure). */
+  restartIce(): Promise<void>;
   getPeerConnections(): { publisher: RTCPeerConnection | null; subscriber: RTCPeerConnection | null };
   destroy(): void;
   on<K extends keyof AtriumEventMap>(event: K, handler: (payload: AtriumEventMap[K]) => void): this;

@@ -284,6 +284,15 @@ export class Atrium {
     if (el) el.volume = Math.max(0, Math.min(100, volume)) / 100;
   }
 
+  /**
+   * ICE restart of both media connections (not part of the TRTC API). The SDK does it by itself
+   * when a connection fails, stays disconnected, or is still down after the signaling connection
+   * was resumed; apps may call it when they know the network changed.
+   */
+  async restartIce() {
+    await Promise.all([this._publisher?.restartIce(), this._subscriber?.restartIce()]);
+  }
+
   // The RTCPeerConnections, for diagnostics (getStats) — not part of the TRTC API.
   getPeerConnections() {
     return { publisher: this._publisher?.pc || null, subscriber: this._subscriber?.pc || null };
@@ -476,6 +485,9 @@ export class Atrium {
         const s = this._session;
         const res = await this._request('resume', { sessionId: s.sessionId, resumeToken: s.resumeToken, lastSeq: s.lastSeq });
         if (res.eventsLost) for (const u of res.users) this._emit(EVENT.REMOTE_USER_ENTER, { userId: u.userId });
+        // A network change that dropped signaling usually broke the media paths too.
+        for (const pc of Object.values(this.getPeerConnections()))
+          if (pc && pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') { this.restartIce().catch(() => {}); break; }
         this._setState('RECONNECTED');
         this._setState('CONNECTED');
         return;

@@ -4,6 +4,21 @@
 
 const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', iceServers: [] };
 
+// A connection 'disconnected' this long (no consent responses; the network changed) is restarted
+// without waiting for 'failed', which Chrome declares only after ~30 s.
+const DISCONNECTED_RESTART_MS = 4000;
+
+// Restarts ICE on `pc` through `restart` when it fails or stays disconnected.
+function watchIce(pc, restart) {
+  let timer = null;
+  pc.addEventListener('iceconnectionstatechange', () => {
+    clearTimeout(timer);
+    if (pc.iceConnectionState === 'failed') restart().catch(() => {});
+    else if (pc.iceConnectionState === 'disconnected')
+      timer = setTimeout(() => { if (pc.iceConnectionState === 'disconnected') restart().catch(() => {}); }, DISCONNECTED_RESTART_MS);
+  });
+}
+
 // Runs async jobs one after another.
 class Queue {
   constructor() { this._tail = Promise.resolve(); }
@@ -35,7 +50,10 @@ export class Publisher {
    */
   setTrack(stream, track, encodings = null) {
     return this._queue.run(async () => {
-      if (!this._pc) this._pc = new RTCPeerConnection(PC_CONFIG);
+      if (!this._pc) {
+        this._pc = new RTCPeerConnection(PC_CONFIG);
+        watchIce(this._pc, () => this.restartIce());
+      }
       let t = this._senders.get(stream);
       // The number of simulcast layers is fixed when a transceiver is created: a change needs
       // a new one (the old section is stopped and the server drops its track).
@@ -59,8 +77,13 @@ export class Publisher {
     });
   }
 
-  async _negotiate() {
-    const offer = await this._pc.createOffer();
+  /** ICE restart: a new offer with new credentials; the server answers with new ones too. */
+  restartIce() {
+    return this._queue.run(() => (this._pc ? this._negotiate({ iceRestart: true }) : undefined));
+  }
+
+  async _negotiate(options = {}) {
+    const offer = await this._pc.createOffer(options);
     await this._pc.setLocalDescription(offer);
     const streams = {};
     for (const [stream, t] of this._senders) if (t.mid !== null && t.direction !== 'inactive') streams[t.mid] = stream;
@@ -123,15 +146,23 @@ export class Subscriber {
     for (const key of [...this._wanted.keys()]) if (key.startsWith(`${userId}/`)) this._wanted.delete(key);
   }
 
-  async _negotiate() {
+  /** ICE restart: the server offers new credentials (it is the offerer on this connection). */
+  restartIce() {
+    return this._queue.run(() => (this._pc ? this._negotiate({ iceRestart: true }) : undefined));
+  }
+
+  async _negotiate({ iceRestart = false } = {}) {
     if (!this._pc) {
       this._pc = new RTCPeerConnection(PC_CONFIG);
+      watchIce(this._pc, () => this.restartIce());
       this._pc.ontrack = (ev) => {
         const info = this._byMid.get(ev.transceiver.mid);
         if (info) this._onTrack(info.userId, info.stream, ev.track);
       };
     }
-    const res = await this._request('subscribe', { streams: [...this._wanted.values()] });
+    const data = { streams: [...this._wanted.values()] };
+    if (iceRestart) data.iceRestart = true;
+    const res = await this._request('subscribe', data);
     this._byMid = tracksOfOffer(res.sdp);
     await this._pc.setRemoteDescription({ type: 'offer', sdp: res.sdp });
     const answer = await this._pc.createAnswer();

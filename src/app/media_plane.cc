@@ -124,7 +124,7 @@ std::vector<uint16_t> MediaPlane::ports() const {
 MediaPlane::Connection& MediaPlane::ensureConnection(Peer& peer, std::optional<Connection>& slot) {
   if (slot) return *slot;
   ice::IceLiteAgent agent;
-  Connection c{nextTransportId_++, agent.localCredentials(), 1};
+  Connection c{nextTransportId_++, agent.localCredentials(), 1, {}};
   dtls::DtlsTransportOptions dtlsOptions;
   dtlsOptions.role = dtls::DtlsRole::kServer;
   dtlsOptions.srtpProfiles = options_.srtpProfiles;
@@ -188,6 +188,15 @@ base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessi
   Connection& c = ensureConnection(peer, peer.pub);
   auto answer = sdp::answerPublishOffer(*offer, localParams(peer, c));
   if (!answer.ok()) return sdpError(answer.error());
+  // New ICE credentials in a re-offer are an ICE restart (the browser's network changed, or its
+  // ICE failed): answer with new credentials of ours too.
+  bool restart = !fresh && answer->params.remote.iceUfrag != c.remoteUfrag;
+  if (restart) {
+    c.ice = ice::generateIceCredentials();
+    answer = sdp::answerPublishOffer(*offer, localParams(peer, c));
+    if (!answer.ok()) return sdpError(answer.error());
+  }
+  c.remoteUfrag = answer->params.remote.iceUfrag;
   std::map<std::string, sdp::StreamType, std::less<>> byMid;
   for (const auto& [mid, stream] : streamsByMid) byMid[mid] = streamTypeOf(stream);
   if (auto st = sdp::applyStreamTypes(answer->params, byMid); !st.ok()) return sdpError(st.error());
@@ -204,6 +213,10 @@ base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessi
         (void)t->setRemoteIce(ufrag, pwd);
         (void)t->setRemoteFingerprint(fpAlg, fpValue, now);
       }
+    });
+  else if (restart)
+    w.post([transportId, ufrag = remote.iceUfrag, pwd = remote.icePwd, local = c.ice](MediaWorker& worker) {
+      if (auto* t = worker.transport(transportId)) (void)t->restartIce(ufrag, pwd, local);
     });
 
   w.post([transportId, ids = publisherExtensions(answer->params)](MediaWorker& worker) {
@@ -315,13 +328,21 @@ void MediaPlane::unpublish(const signal::MediaSessionRef& ref) {
 }
 
 base::Result<std::string> MediaPlane::subscribe(const signal::MediaSessionRef& ref,
-                                                const std::vector<signal::StreamWant>& streams) {
+                                                const std::vector<signal::StreamWant>& streams, bool iceRestart) {
   Peer& peer = peers_[ref.session];
   peer.worker = ref.worker;
   peer.room = ref.room;
   peer.userId = ref.userId;
+  bool fresh = !peer.sub;
   Connection& c = ensureConnection(peer, peer.sub);
   MediaWorker& w = workerOf(peer);
+  if (iceRestart && !fresh) {
+    // We offer the restart: new credentials of ours now, the browser's arrive in its answer.
+    c.ice = ice::generateIceCredentials();
+    w.post([id = c.transportId, local = c.ice](MediaWorker& worker) {
+      if (auto* t = worker.transport(id)) (void)t->restartIce("", "", local);
+    });
+  }
   sdp::SubscribeSpec spec;
   std::map<std::pair<std::string, std::string>, Subscription> next;
   for (const auto& want : streams) {

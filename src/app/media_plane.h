@@ -84,7 +84,8 @@ class MediaPlane final : public signal::MediaControl {
   base::Result<signal::PublishResult> publish(const signal::MediaSessionRef& ref, const std::string& offerSdp,
                                               const std::map<std::string, std::string>& streamsByMid) override;
   void unpublish(const signal::MediaSessionRef& ref) override;
-  base::Result<std::string> subscribe(const signal::MediaSessionRef& ref, const std::vector<signal::StreamWant>& streams) override;
+  base::Result<std::string> subscribe(const signal::MediaSessionRef& ref, const std::vector<signal::StreamWant>& streams,
+                                      bool iceRestart) override;
   base::Status subscribeAnswer(const signal::MediaSessionRef& ref, const std::string& answerSdp) override;
   void sessionEnded(const signal::MediaSessionRef& ref) override;
 
@@ -93,6 +94,7 @@ class MediaPlane final : public signal::MediaControl {
     uint64_t transportId = 0;
     ice::IceCredentials ice;
     uint64_t sdpVersion = 1;
+    std::string remoteUfrag;  // the browser's, to notice an ICE restart in a new offer
   };
   struct Publication {
     sfu::TrackId track = 0;

@@ -71,7 +71,7 @@ void SignalingService::Impl::subscribe(Connection& c, std::optional<int64_t> id,
       return replyError(c, id, makeError("STREAM_NOT_FOUND", "no such stream in this room: " + stream + " of that user"));
   }
   if (!media) return replyError(c, id, makeError("INTERNAL", "the media plane is not running"));
-  auto offer = media->subscribe(mediaRef(*s), req.streams);
+  auto offer = media->subscribe(mediaRef(*s), req.streams, req.iceRestart);
   if (!offer.ok()) return replyError(c, id, offer.error());
   reply(c, id, nlohmann::json{{"sdp", *offer}}.dump());
 }

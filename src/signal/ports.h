@@ -135,7 +135,9 @@ class MediaControl {
                                               const std::map<std::string, std::string>& streamsByMid) = 0;
   virtual void unpublish(const MediaSessionRef& ref) = 0;
   // Returns the SFU's offer for the subscriber connection carrying exactly these streams.
-  virtual base::Result<std::string> subscribe(const MediaSessionRef& ref, const std::vector<StreamWant>& streams) = 0;
+  // iceRestart: the client's subscribing connection lost its path; offer new ICE credentials.
+  virtual base::Result<std::string> subscribe(const MediaSessionRef& ref, const std::vector<StreamWant>& streams,
+                                              bool iceRestart) = 0;
   virtual base::Status subscribeAnswer(const MediaSessionRef& ref, const std::string& answerSdp) = 0;
   virtual void sessionEnded(const MediaSessionRef& ref) = 0;
 };

@@ -131,6 +131,10 @@ std::variant<RequestBody, base::Error> parseBody(const std::string& type, const 
       }
       r.streams.push_back({item["userId"].get<std::string>(), stream, small});
     }
+    if (const json* restart = f.find("iceRestart")) {
+      if (!restart->is_boolean()) return badRequest("data.iceRestart must be a boolean");
+      r.iceRestart = restart->get<bool>();
+    }
     return RequestBody{std::move(r)};
   }
   if (type == "quality") {

@@ -52,6 +52,7 @@ struct PublishReq {
 struct UnpublishReq {};
 struct SubscribeReq {
   std::vector<StreamWant> streams;
+  bool iceRestart = false;
 };
 struct SubscribeAnswerReq {
   std::string sdp;

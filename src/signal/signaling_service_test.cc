@@ -411,7 +411,7 @@ struct FakeMedia : MediaControl {
     return r;
   }
   void unpublish(const MediaSessionRef&) override {}
-  base::Result<std::string> subscribe(const MediaSessionRef&, const std::vector<StreamWant>&) override {
+  base::Result<std::string> subscribe(const MediaSessionRef&, const std::vector<StreamWant>&, bool) override {
     return std::string("offer");
   }
   base::Status subscribeAnswer(const MediaSessionRef&, const std::string&) override { return base::Ok{}; }

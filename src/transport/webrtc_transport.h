@@ -61,6 +61,12 @@ class WebRtcTransport {
   uint64_t id() const { return id_; }
   const ice::IceCredentials& localIce() const { return ice_.localCredentials(); }
   base::Status setRemoteIce(std::string_view ufrag, std::string_view pwd) { return ice_.setRemoteCredentials(ufrag, pwd); }
+  // ICE restart (RFC 8445 §9): new local credentials and the peer's new ones (empty: from the
+  // answer later, through setRemoteIce). Checks with the old credentials keep working until the
+  // first one with the new credentials arrives, so media does not stop while it happens.
+  base::Result<ice::IceCredentials> restartIce(std::string_view ufrag, std::string_view pwd, ice::IceCredentials local) {
+    return ice_.restart(ufrag, pwd, std::move(local));
+  }
   base::Status setRemoteFingerprint(std::string_view algorithm, std::string_view hex, int64_t nowMs);
 
   // The worker's ICE-TCP port, when it has one (set before any packet arrives).
