@@ -169,7 +169,7 @@ void Router::chooseLayer(DownTrack& down, int64_t nowMs) {
   Track& t = *down.track;
   int count = static_cast<int>(t.layers.size());
   if (count == 1) return;
-  int preferred = std::min<int>(down.preferredLayer, count - 1);
+  int preferred = std::min<int>({down.preferredLayer, down.congestionCap, count - 1});
   // The best layer at or below the preference that is arriving; failing that the lowest above
   // it; failing that (nothing arrives yet) the preference itself.
   int best = -1;
@@ -362,7 +362,18 @@ void Router::onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, 
   auto compound = rtp::RtcpCompound::parse(packet);
   if (!compound) return;
   for (const rtp::RtcpHeader& h : *compound) {
-    if (h.packetType() == rtp::kRtcpRtpfb && h.fmt() == 1) {
+    if (h.packetType() == rtp::kRtcpRr || h.packetType() == rtp::kRtcpSr) {
+      // The subscriber's reports about our down-tracks: its link's loss.
+      auto body = h.packet();
+      size_t fixed = h.packetType() == rtp::kRtcpRr ? rtp::RtcpReceiverReport::kFixedBodySize
+                                                   : rtp::RtcpSenderReport::kFixedBodySize;
+      if (body.size() < rtp::RtcpHeader::kSize + fixed + h.count() * rtp::RtcpReportBlock::kSize) continue;
+      for (size_t i = 0; i < h.count(); ++i) {
+        auto block = rtp::readReportBlock(body.subspan(rtp::RtcpHeader::kSize), fixed, i);
+        auto d = byOutSsrc_.find(downKey(from, block.ssrc));
+        if (d != byOutSsrc_.end()) onSubscriberLoss(*d->second, block.fractionLost, nowMs);
+      }
+    } else if (h.packetType() == rtp::kRtcpRtpfb && h.fmt() == 1) {
       auto nack = rtp::RtcpNack::parse(h.packet());
       if (!nack) continue;
       auto d = byOutSsrc_.find(downKey(from, nack->mediaSsrc()));
@@ -393,6 +404,28 @@ void Router::onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, 
       if (d == byOutSsrc_.end()) continue;
       ++stats_.keyframeRequestsIn;
       requestKeyframe(*d->second->track, d->second->rewriter.targetLayer(), nowMs);
+    }
+  }
+}
+
+void Router::onSubscriberLoss(DownTrack& down, uint8_t fractionLost, int64_t nowMs) {
+  int layers = static_cast<int>(down.track->layers.size());
+  if (layers < 2) return;
+  int current = std::min<int>(down.congestionCap, layers - 1);
+  if (fractionLost > kLossyFraction) {
+    down.cleanReports = 0;
+    if (++down.lossyReports >= kLossyReportsToDown && current > 0) {
+      down.congestionCap = static_cast<uint8_t>(current - 1);
+      down.lossyReports = 0;
+      ++stats_.congestionDowngrades;
+      chooseLayer(down, nowMs);
+    }
+  } else if (fractionLost < kCleanFraction) {
+    down.lossyReports = 0;
+    if (down.congestionCap != kHighestLayer && ++down.cleanReports >= kCleanReportsToUp) {
+      down.congestionCap = current + 1 >= layers ? kHighestLayer : static_cast<uint8_t>(current + 1);
+      down.cleanReports = 0;
+      chooseLayer(down, nowMs);
     }
   }
 }

@@ -96,6 +96,7 @@ struct RouterStats {
   uint64_t receiverReportsSent = 0;
   uint64_t nacksSent = 0;          // NACK packets to publishers (upstream loss)
   uint64_t rtxSent = 0;            // retransmissions to subscribers sent as RTX
+  uint64_t congestionDowngrades = 0;  // a subscriber's loss pushed it to a lower layer
   uint64_t rtxReceived = 0;        // retransmissions from publishers, restored to the original
   uint64_t rtxPadding = 0;         // RTX probes without payload (bandwidth probing), dropped
   uint64_t injectedDrops = 0;      // packets dropped by setLossInjection (tests only)
@@ -110,6 +111,14 @@ class Router {
   // A layer with no packet for this long is taken as switched off by the publisher.
   static constexpr int64_t kLayerIdleMs = 1500;
   static constexpr int64_t kLayerCheckIntervalMs = 250;
+  // Per-subscriber downgrade on loss: a link losing more than kLossyFraction of a simulcast
+  // stream in kLossyReportsToDown receiver reports in a row (~2 s) gets the next lower layer;
+  // kCleanReportsToUp clean reports (under kCleanFraction, ~10 s) let it try one layer up again.
+  // Slow up, fast down: an upgrade that fails costs a keyframe and another freeze.
+  static constexpr uint8_t kLossyFraction = 26;  // of 256: ~10 %
+  static constexpr uint8_t kCleanFraction = 5;   // ~2 %
+  static constexpr int kLossyReportsToDown = 2;
+  static constexpr int kCleanReportsToUp = 10;
 
   explicit Router(PeerOutput& out) : out_(out) {}
 
@@ -167,6 +176,11 @@ class Router {
     uint8_t rtxPayloadType = 0;
     uint32_t rtxSsrc = 0;
     uint16_t rtxSeq = 0;
+    // The subscriber's own loss-based estimate (from its receiver reports): the highest layer
+    // its link carries now, kHighestLayer until loss says otherwise.
+    uint8_t congestionCap = kHighestLayer;
+    int lossyReports = 0;
+    int cleanReports = 0;
   };
   struct Layer {
     uint32_t ssrc = 0;
@@ -212,6 +226,7 @@ class Router {
   void sendKeyframeRequest(Track& track, uint8_t layer);
   void onSubscriberFeedback(PeerId from, std::span<const uint8_t> packet, int64_t nowMs);
   void onPublisherReport(std::span<const uint8_t> packet, int64_t nowMs);
+  void onSubscriberLoss(DownTrack& down, uint8_t fractionLost, int64_t nowMs);
   void sendPublisherFeedback(PeerId id, Publisher& pub, int64_t nowMs);
   // Copies `source` into scratch_ with this down-track's header; returns the length or 0.
   size_t rewriteInto(std::span<const uint8_t> source, uint32_t ssrc, uint16_t seq, uint32_t timestamp, uint8_t payloadType);

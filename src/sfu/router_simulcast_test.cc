@@ -167,6 +167,42 @@ TEST_F(SimulcastTest, PublisherGetsTransportFeedbackAndReceiverReports) {
   EXPECT_NEAR(router.receiveReport(kTrack)->lossPercent, 25.0, 1.0);
 }
 
+TEST_F(SimulcastTest, ALossySubscriberLinkDropsToTheSmallLayerAndClimbsBackSlowly) {
+  router.addDownTrack(kTrack, kSub, 0x51, 0);
+  int64_t t = 0;
+  auto both = [&](int n) {
+    for (int i = 0; i < n; ++i, t += 50) {
+      send(kLow, "l", true, t);
+      send(kHigh, "h", true, t);
+      router.tick(t);
+    }
+  };
+  auto report = [&](uint8_t fraction) {
+    std::array<uint8_t, 64> buf{};
+    rtp::RtcpReportBlock block{0x51, fraction, 0, 0, 0, 0, 0};
+    size_t n = rtp::RtcpReceiverReport::build(buf, 0x99, std::span(&block, 1));
+    router.onRtcp(kSub, std::span(buf).first(n), t);
+  };
+  both(3);
+  EXPECT_EQ(router.currentLayer(kTrack, kSub), 1);
+  report(60);  // ~23 % lost
+  both(2);
+  EXPECT_EQ(router.currentLayer(kTrack, kSub), 1) << "one lossy report is not enough";
+  report(60);
+  both(2);
+  EXPECT_EQ(router.currentLayer(kTrack, kSub), 0) << "two in a row: the small layer";
+  EXPECT_EQ(router.stats().congestionDowngrades, 1u);
+  for (int i = 0; i < 9; ++i) report(0);
+  both(2);
+  EXPECT_EQ(router.currentLayer(kTrack, kSub), 0) << "nine clean reports: not yet";
+  report(0);
+  both(2);
+  EXPECT_EQ(router.currentLayer(kTrack, kSub), 1) << "ten: back to the big layer";
+  report(10);  // between the thresholds: no change either way
+  both(2);
+  EXPECT_EQ(router.currentLayer(kTrack, kSub), 1);
+}
+
 TEST_F(SimulcastTest, AudioLevelExtensionGivesTheTracksVolume) {
   router.setPublisherExtensions(kPub, {kMidId, kRidId, 0, 0, kTwccId, 4});
   router.addTrack(9, kPub, {0x4000, 48000, false, rtp::CodecKind::kOpus});
