@@ -27,7 +27,8 @@ struct MediaOptions {
   uint16_t basePort = 0;                       // worker i binds basePort + i (0: any free port)
   uint32_t workers = 1;
   // ICE-TCP passive candidates (RFC 6544), for networks that block UDP. Worker i listens on
-  // tcpBasePort + i, or, with tcpBasePort 0, on the number of its own UDP port.
+  // tcpBasePort + i, or, with tcpBasePort 0, on the number of its own UDP port (any free port
+  // when basePort is 0 too).
   bool tcpEnabled = true;
   uint16_t tcpBasePort = 0;
   transport::TcpMediaPortOptions tcpLimits;

@@ -15,24 +15,19 @@ constexpr int64_t kTickMs = 20;  // transports' timers, router keyframe requests
 
 base::Result<std::unique_ptr<MediaWorker>> MediaWorker::create(const std::string& bindAddress, uint16_t port,
                                                                base::Clock& clock, const WorkerTcpOptions& tcp) {
-  // With ICE-TCP on the UDP port's number and a UDP port the kernel picked, that number may be
-  // taken for TCP: pick again a few times (an explicitly configured port fails at once).
-  const int attempts = tcp.enabled && tcp.port == 0 && port == 0 ? 8 : 1;
-  base::Error last = base::makeError("SOCKET", "no attempt");
-  for (int i = 0; i < attempts; ++i) {
-    auto socket = net::UdpSocket::bind(bindAddress, port);
-    if (!socket.ok()) return socket.error();
-    if (!tcp.enabled) return std::make_unique<MediaWorker>(std::move(*socket), clock);
-    auto listener = net::TcpListener::listen(bindAddress, tcp.port ? tcp.port : socket->localPort());
-    if (!listener.ok()) {
-      last = listener.error();
-      continue;
-    }
-    auto worker = std::make_unique<MediaWorker>(std::move(*socket), clock);
-    worker->enableTcp(std::move(*listener), tcp.limits);
-    return worker;
-  }
-  return last;
+  auto socket = net::UdpSocket::bind(bindAddress, port);
+  if (!socket.ok()) return socket.error();
+  if (!tcp.enabled) return std::make_unique<MediaWorker>(std::move(*socket), clock);
+  // "Same number as UDP" only for a configured UDP port. A UDP port the kernel picked is not
+  // mirrored on TCP: that number is free for UDP only, and taking it on TCP can steal a TCP port
+  // another listener (ours, e.g. metrics.port, or another service's) was configured with. The
+  // kernel picks the TCP port then; the candidate announces whatever it is.
+  uint16_t tcpPort = tcp.port ? tcp.port : port;
+  auto listener = net::TcpListener::listen(bindAddress, tcpPort);
+  if (!listener.ok()) return listener.error();
+  auto worker = std::make_unique<MediaWorker>(std::move(*socket), clock);
+  worker->enableTcp(std::move(*listener), tcp.limits);
+  return worker;
 }
 
 MediaWorker::MediaWorker(net::UdpSocket socket, base::Clock& clock)
@@ -140,8 +135,12 @@ void MediaWorker::onStateChanged(transport::WebRtcTransport& t) {
 }
 
 void MediaWorker::publishCounters() {
-  WorkerTotals totals{removed_, port_.counters(), router_.stats(), transports_.size(), router_.trackCount()};
+  WorkerTotals totals{removed_, port_.counters(), router_.stats(), transports_.size(), router_.trackCount(), {}, 0};
   for (const auto& [id, e] : transports_) accumulate(totals.transports, e.transport->counters());
+  if (tcpPort_) {  // ICE-TCP drops join the port's under the same reasons (worker_metrics.cc)
+    totals.tcp = tcpPort_->counters();
+    totals.tcpConnections = tcpPort_->connectionCount();
+  }
   publish(counters_, totals);
   timespec cpu{};
   if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)

@@ -20,7 +20,7 @@ namespace atrium::app {
 // ICE-TCP (RFC 6544 passive candidate) of one worker.
 struct WorkerTcpOptions {
   bool enabled = false;
-  uint16_t port = 0;  // 0: the same number as the worker's UDP port (TCP and UDP ports are separate)
+  uint16_t port = 0;  // 0: the same number as the worker's UDP port, or any free one when that is 0
   transport::TcpMediaPortOptions limits;
 };
 

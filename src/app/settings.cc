@@ -58,8 +58,8 @@ const std::vector<SettingDef>& settingDefs() {
        "SRTP profiles offered in DTLS, in order of preference"},
       {"media.tcp_port", "same",
        "ICE-TCP passive candidate (RFC 6544) for clients whose networks block UDP: TCP port of the first media "
-       "worker (worker i uses port + i); same: each worker's UDP port number (TCP and UDP ports are separate); "
-       "0: no ICE-TCP"},
+       "worker (worker i uses port + i); same: each worker's UDP port number (TCP and UDP ports are separate; with "
+       "media.port 0 the kernel picks the TCP ports too); 0: no ICE-TCP"},
       {"media.tcp_max_connections", "256", "ICE-TCP connections per media worker; more are closed at once"},
       {"media.tcp_handshake_timeout_ms", "10000",
        "close an ICE-TCP connection that has not sent a valid STUN binding request within this time"},

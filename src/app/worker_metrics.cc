@@ -81,12 +81,18 @@ void publish(metrics::WorkerCounters& c, const WorkerTotals& t) {
   drop(DropReason::kDemuxUnknown, t.transports.unknownDropped);
   drop(DropReason::kIceNotSelected, t.transports.notSelectedDropped);
   drop(DropReason::kSrtpUnprotect, t.transports.srtpDropped);
-  drop(DropReason::kUnroutable, t.port.unroutable);
-  drop(DropReason::kSendBufferFull, t.port.sendDropped);
+  // ICE-TCP frames that arrived on a connection no transport accepted count as unroutable, like
+  // such datagrams; packets a slow TCP reader's full queue refused count as a full send buffer.
+  drop(DropReason::kUnroutable, t.port.unroutable + t.tcp.frames.unbound);
+  drop(DropReason::kSendBufferFull, t.port.sendDropped + t.tcp.sendDropped);
   drop(DropReason::kUnknownSsrc, t.router.unknownSsrc);
   drop(DropReason::kRouter, t.router.dropped);
   put(c.layerSwitches, t.router.layerSwitches);
   put(c.transports, t.liveTransports);
+  put(c.tcpConnections, t.tcpConnections);
+  put(c.tcpRefused, t.tcp.refused);
+  put(c.tcpTimedOut, t.tcp.timedOut);
+  put(c.tcpMalformed, t.tcp.malformed);
   put(c.tracks, t.tracks);
 }
 

@@ -9,6 +9,7 @@
 #include "metrics/worker_counters.h"
 #include "sfu/router.h"
 #include "transport/media_port.h"
+#include "transport/tcp_media_port.h"
 #include "transport/webrtc_transport.h"
 
 namespace atrium::app {
@@ -37,6 +38,8 @@ struct WorkerTotals {
   sfu::RouterStats router;
   uint64_t liveTransports = 0;
   uint64_t tracks = 0;
+  transport::TcpMediaPortCounters tcp;  // zero without ICE-TCP
+  uint64_t tcpConnections = 0;
 };
 // Copies the totals into the worker's published counters.
 void publish(metrics::WorkerCounters& c, const WorkerTotals& totals);

@@ -116,6 +116,29 @@ TEST(WorkerMetrics, PublishCopiesTotalsIntoReasons) {
   EXPECT_EQ(read(c.transports), 2u);
   EXPECT_EQ(read(c.tracks), 3u);
   EXPECT_EQ(read(c.layerSwitches), 6u);
+  EXPECT_EQ(read(c.tcpConnections), 0u);
+}
+
+// ICE-TCP drops join the UDP port's under the same reasons; the caps' closes are their own.
+TEST(WorkerMetrics, PublishAddsIceTcpCounters) {
+  WorkerTotals t;
+  t.port.unroutable = 4;
+  t.port.sendDropped = 1;
+  t.tcp.frames.unbound = 3;
+  t.tcp.sendDropped = 7;
+  t.tcp.refused = 2;
+  t.tcp.timedOut = 5;
+  t.tcp.malformed = 1;
+  t.tcpConnections = 6;
+  metrics::WorkerCounters c;
+  publish(c, t);
+  using metrics::DropReason;
+  EXPECT_EQ(read(c.dropped[static_cast<size_t>(DropReason::kUnroutable)]), 7u);
+  EXPECT_EQ(read(c.dropped[static_cast<size_t>(DropReason::kSendBufferFull)]), 8u);
+  EXPECT_EQ(read(c.tcpConnections), 6u);
+  EXPECT_EQ(read(c.tcpRefused), 2u);
+  EXPECT_EQ(read(c.tcpTimedOut), 5u);
+  EXPECT_EQ(read(c.tcpMalformed), 1u);
 }
 
 }  // namespace

@@ -287,6 +287,14 @@ void Metrics::Impl::collectMedia(std::vector<MetricFamily>& out) const {
                          MetricType::Counter);
   push(out, switches.add(u(sum(w, &W::layerSwitches))));
 
+  FamilyBuilder tcpOpen("atrium_ice_tcp_connections", "Open ICE-TCP connections of the media workers", MetricType::Gauge);
+  push(out, tcpOpen.add(u(sum(w, &W::tcpConnections))));
+  FamilyBuilder tcpClosed("atrium_ice_tcp_connections_closed_total",
+                          "ICE-TCP connections the server closed by its caps, by reason", MetricType::Counter);
+  tcpClosed.add(u(sum(w, &W::tcpRefused)), {{"reason", "over_limit"}});
+  tcpClosed.add(u(sum(w, &W::tcpTimedOut)), {{"reason", "handshake_timeout"}});
+  push(out, tcpClosed.add(u(sum(w, &W::tcpMalformed)), {{"reason", "malformed"}}));
+
   FamilyBuilder dtls("atrium_dtls_handshakes_total", "DTLS handshakes of media transports by result", MetricType::Counter);
   dtls.add(u(sum(w, &W::dtlsConnected)), {{"result", "connected"}});
   push(out, dtls.add(u(sum(w, &W::dtlsFailed)), {{"result", "failed"}}));

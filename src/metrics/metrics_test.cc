@@ -82,7 +82,7 @@ TEST(Metrics, RendersEveryFamilyWithZeroesBeforeAnyTraffic) {
         "atrium_media_packets_total", "atrium_media_bytes_total", "atrium_media_packets_dropped_total",
         "atrium_media_rtcp_feedback_total", "atrium_media_retransmissions_total", "atrium_media_reported_loss_ratio",
         "atrium_dtls_handshakes_total", "atrium_media_worker_cpu_seconds_total",
-        "atrium_media_worker_loop_lag_seconds"})
+        "atrium_media_worker_loop_lag_seconds", "atrium_ice_tcp_connections", "atrium_ice_tcp_connections_closed_total"})
     EXPECT_NE(text.find(std::string("# TYPE ") + name + " "), std::string::npos) << name;
   auto s = parse(text);
   EXPECT_EQ(valueOf(s, "atrium_entry_requests_total", {{"outcome", "failure"}, {"cause", "service"}}), 0.0);
@@ -183,6 +183,9 @@ TEST(Metrics, WorkersAreSummedAndLoadIsPerWorker) {
   bump(b.feedbackReceived[static_cast<size_t>(FeedbackType::kNack)]);
   bump(a.feedbackSent[static_cast<size_t>(FeedbackType::kPli)], 4);
   bump(b.dtlsFailed);
+  put(a.tcpConnections, 2);
+  put(b.tcpConnections, 3);
+  put(b.tcpTimedOut, 2);
   put(a.cpuNs, 1'500'000'000);
   put(b.loopLagUs, 30'000);
   // Three report blocks: 0 %, ~4 % and ~50 % lost.
@@ -196,6 +199,9 @@ TEST(Metrics, WorkersAreSummedAndLoadIsPerWorker) {
   EXPECT_EQ(valueOf(s, "atrium_media_rtcp_feedback_total", {{"direction", "received"}, {"type", "nack"}}), 1.0);
   EXPECT_EQ(valueOf(s, "atrium_media_rtcp_feedback_total", {{"direction", "sent"}, {"type", "pli"}}), 4.0);
   EXPECT_EQ(valueOf(s, "atrium_dtls_handshakes_total", {{"result", "failed"}}), 1.0);
+  EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections"), 5.0);
+  EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections_closed_total", {{"reason", "handshake_timeout"}}), 2.0);
+  EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections_closed_total", {{"reason", "over_limit"}}), 0.0);
   EXPECT_EQ(valueOf(s, "atrium_media_worker_cpu_seconds_total", {{"worker", "0"}}), 1.5);
   EXPECT_EQ(valueOf(s, "atrium_media_worker_cpu_seconds_total", {{"worker", "1"}}), 0.0);
   EXPECT_EQ(valueOf(s, "atrium_media_worker_loop_lag_seconds", {{"worker", "1"}}), 0.03);

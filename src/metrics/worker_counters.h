@@ -84,6 +84,11 @@ struct WorkerCounters {
   Counter64 cpuNs{0};
   Counter64 loopLagUs{0};  // gauge
   Counter64 transports{0}, tracks{0};  // gauges
+
+  // ICE-TCP (the worker's TcpMediaPort): open connections (a gauge), and connections closed by
+  // the server's own caps — what an operator watches for probes or a too-small cap.
+  Counter64 tcpConnections{0};
+  Counter64 tcpRefused{0}, tcpTimedOut{0}, tcpMalformed{0};
 };
 
 }  // namespace atrium::metrics

@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 
+#include "base/quality_metrics.h"
+
 namespace atrium::store {
 namespace {
 
@@ -25,23 +27,21 @@ bool isRegionChar(char c) {
 
 base::Error invalid(std::string message) { return base::makeError(kErrInvalidArgument, std::move(message)); }
 
-constexpr std::array<std::string_view, kQualityMetricCount> kQualityMetricNames = {
-    "appCpu",    "sysCpu", "aBit",     "aBlock",     "bigvBit",    "bigvCapFps",  "bigvEncFps", "bigvDecFps",
-    "bigvRecFps", "bigvBlock", "aLoss", "bigvLoss", "bigvWidth", "bigvHeight", "aCapEnergy", "aPlayEnergy",
-    "rtt",       "jitter"};
+// The names are TRTC's, kept in one place for the protocol, the store and the API.
 static_assert(static_cast<size_t>(QualityMetric::kJitter) + 1 == kQualityMetricCount);
+static_assert(base::kQualityMetricNames.size() == kQualityMetricCount);
+static_assert(base::kQualityMetricNames[static_cast<size_t>(QualityMetric::kRtt)] == "rtt");
 
 }  // namespace
 
 std::string_view toString(QualityMetric m) {
   auto i = static_cast<size_t>(m);
-  return i < kQualityMetricNames.size() ? kQualityMetricNames[i] : "unknown";
+  return i < base::kQualityMetricNames.size() ? base::kQualityMetricNames[i] : "unknown";
 }
 
 std::optional<QualityMetric> qualityMetricFromString(std::string_view name) {
-  for (size_t i = 0; i < kQualityMetricNames.size(); ++i)
-    if (kQualityMetricNames[i] == name) return static_cast<QualityMetric>(i);
-  return std::nullopt;
+  auto i = base::qualityMetricIndex(name);
+  return i ? std::optional(static_cast<QualityMetric>(*i)) : std::nullopt;
 }
 
 base::Status validateQualitySample(const QualitySample& s) {

@@ -81,8 +81,13 @@ describe('ICE-TCP in Chromium', { skip }, () => {
     const later = await waitDecoding(a, va.framesDecoded + 20, 10000);
     assert.ok(later.framesDecoded > va.framesDecoded);
     const { samples } = await scrape(metricsPort);
-    t.diagnostic(`metrics: forwarded ${metricSum(samples, 'atrium_media_packets_forwarded_total')}`);
-    assert.ok(metricSum(samples, 'atrium_media_packets_forwarded_total') > 100);
+    const m = (name, labels) => metricSum(samples, name, labels);
+    t.diagnostic(`metrics: forwarded ${m('atrium_media_packets_forwarded_total')}, ICE-TCP connections ${m('atrium_ice_tcp_connections')}, `
+      + `TCP send drops ${m('atrium_media_packets_dropped_total', { reason: 'send_buffer_full' })}`);
+    assert.ok(m('atrium_media_packets_forwarded_total') > 100);
+    // Two clients, a publishing and a subscribing peer connection each: four connections.
+    assert.ok(m('atrium_ice_tcp_connections') >= 4, 'every peer connection is on TCP');
+    assert.equal(m('atrium_ice_tcp_connections_closed_total', { reason: 'malformed' }), 0);
   });
 
   test('with both candidates Chromium prefers UDP', T, async (t) => {
