@@ -1,19 +1,16 @@
 // ICE restart end to end: both of a client's media connections restart ICE (what the SDK does by
 // itself when a connection fails or stays disconnected, or after a resumed signaling session);
 // each side gets new ICE credentials and video keeps decoding across the restart.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import { startServer, newRoomId } from '../integration/lib/harness.mjs';
-import { closeAllBrowsers, browserAvailable, evaluate, CHROMIUM } from './lib/browser.mjs';
+import { newRoomId } from '../integration/lib/harness.mjs';
+import { evaluate } from './lib/browser.mjs';
+import { e2eSkipReason, suiteServer } from './lib/suite.mjs';
 import { sdkPage, sdkEnter, sdkWaitEvent } from './lib/sdk-page.mjs';
 import { waitVideo, waitDecoding, watch, publishCamera } from './lib/media-stats.mjs';
 
-const ifaces = Object.keys(os.networkInterfaces());
-const skip = !browserAvailable() ? `${CHROMIUM} is not installed`
-  : ifaces.some((i) => i !== 'lo') ? 'not in an isolated network namespace; run through e2e/run-in-netns.sh' : false;
-
-let server;
+const skip = e2eSkipReason();
+let server;  // the suite's, set by suiteServer
 
 // a=ice-ufrag of each side of both connections.
 const ufrags = (p) => evaluate(p.page, () => {
@@ -25,12 +22,8 @@ const ufrags = (p) => evaluate(p.page, () => {
 }, undefined, { what: 'ICE ufrags' });
 
 describe('ICE restart in Chromium', { skip }, () => {
-  before(async () => { server = await startServer({ 'media.workers': 1 }); });
-  after(async () => {
-    await closeAllBrowsers();
-    await server?.stop();
-    setTimeout(() => process.exit(), 3000).unref();
-  });
+  const suite = suiteServer();
+  beforeEach(() => { server = suite.server; });
 
   test('both connections restart with new credentials and media keeps flowing', { timeout: 90000 }, async (t) => {
     const roomId = newRoomId();

@@ -2,19 +2,16 @@
 // to subscribers (media.test_loss_percent — this kernel has no netem; see docs/benchmarks.md). The
 // SFU NACKs the holes upstream (Chrome answers with RTX) and answers the subscriber's NACKs from
 // its retransmission buffer as RTX: video keeps flowing with few freezes. Figures are reported.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import { startServer, newRoomId, sleep } from '../integration/lib/harness.mjs';
-import { closeAllBrowsers, browserAvailable, evaluate, CHROMIUM } from './lib/browser.mjs';
+import { newRoomId, sleep } from '../integration/lib/harness.mjs';
+import { evaluate } from './lib/browser.mjs';
+import { e2eSkipReason, suiteServer } from './lib/suite.mjs';
 import { sdkPage, sdkEnter, sdkWaitEvent } from './lib/sdk-page.mjs';
 import { inboundVideo, waitDecoding, watch } from './lib/media-stats.mjs';
 
-const ifaces = Object.keys(os.networkInterfaces());
-const skip = !browserAvailable() ? `${CHROMIUM} is not installed`
-  : ifaces.some((i) => i !== 'lo') ? 'not in an isolated network namespace; run through e2e/run-in-netns.sh' : false;
-
-let server;
+const skip = e2eSkipReason();
+let server;  // the suite's, set by suiteServer
 
 const outboundVideo = (p) => evaluate(p.page, async () => {
   const pc = window.__client.getPeerConnections().publisher;
@@ -25,12 +22,8 @@ const outboundVideo = (p) => evaluate(p.page, async () => {
 }, undefined, { what: 'outbound video stats' });
 
 describe('loss recovery in Chromium', { skip }, () => {
-  before(async () => { server = await startServer({ 'media.workers': 1, 'media.test_loss_percent': 5 }); });
-  after(async () => {
-    await closeAllBrowsers();
-    await server?.stop();
-    setTimeout(() => process.exit(), 3000).unref();
-  });
+  const suite = suiteServer({ 'media.test_loss_percent': 5 });
+  beforeEach(() => { server = suite.server; });
 
   test('with 5 % loss each way, NACKs are answered and video keeps flowing', { timeout: 120000 }, async (t) => {
     const roomId = newRoomId();

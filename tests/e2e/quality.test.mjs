@@ -2,20 +2,17 @@
 // the SDK emits statistics / network-quality / audio-volume events from them, and the server
 // stores them so that DescribeCallDetailInfo, called through the official tencentcloud-sdk-nodejs,
 // returns each user's series. Run inside a network namespace with only `lo`.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import { startServer, newRoomId, createApiKey, sleep } from '../integration/lib/harness.mjs';
+import { newRoomId, createApiKey, sleep } from '../integration/lib/harness.mjs';
 import { apiClient, sdkError, assertApiCode, codeOrNamed } from '../integration/lib/trtc-api.mjs';
-import { closeAllBrowsers, browserAvailable, evaluate, CHROMIUM } from './lib/browser.mjs';
+import { evaluate } from './lib/browser.mjs';
+import { e2eSkipReason, suiteServer } from './lib/suite.mjs';
 import { sdkPage, sdkEnter, sdkEvents, sdkWaitEvent } from './lib/sdk-page.mjs';
 import { waitDecoding, watch } from './lib/media-stats.mjs';
 
-const ifaces = Object.keys(os.networkInterfaces());
-const skip = !browserAvailable() ? `${CHROMIUM} is not installed`
-  : ifaces.some((i) => i !== 'lo') ? 'not in an isolated network namespace; run through e2e/run-in-netns.sh' : false;
-
-let server;
+const skip = e2eSkipReason();
+let server;  // the suite's, set by suiteServer
 
 async function publish(p) {
   await evaluate(p.page, async () => {
@@ -36,12 +33,8 @@ async function watchWhenAvailable(p, other) {
 const eventsNamed = async (p, name) => (await sdkEvents(p)).filter((e) => e.event === name).map((e) => e.data);
 
 describe('quality telemetry in Chromium', { skip }, () => {
-  before(async () => { server = await startServer({ 'media.workers': 1 }); });
-  after(async () => {
-    await closeAllBrowsers();
-    await server?.stop();
-    setTimeout(() => process.exit(), 3000).unref();
-  });
+  const suite = suiteServer();
+  beforeEach(() => { server = suite.server; });
 
   test('statistics reach the SDK events and DescribeCallDetailInfo', { timeout: 120000 }, async (t) => {
     const roomId = newRoomId();

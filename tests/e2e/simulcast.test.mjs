@@ -1,27 +1,20 @@
 // Small stream (simulcast) end to end: a publisher sends its camera as two layers; a subscriber
 // asks for the small one, gets frames narrower than the big layer's, and switches back to the
 // big one, with video decoding throughout. Run inside a network namespace with only `lo`.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import os from 'node:os';
-import { startServer, newRoomId } from '../integration/lib/harness.mjs';
-import { closeAllBrowsers, browserAvailable, evaluate, CHROMIUM } from './lib/browser.mjs';
+import { newRoomId } from '../integration/lib/harness.mjs';
+import { evaluate } from './lib/browser.mjs';
+import { e2eSkipReason, suiteServer } from './lib/suite.mjs';
 import { sdkPage, sdkEnter, sdkWaitEvent } from './lib/sdk-page.mjs';
 import { waitVideo, waitDecoding, watch } from './lib/media-stats.mjs';
 
-const ifaces = Object.keys(os.networkInterfaces());
-const skip = !browserAvailable() ? `${CHROMIUM} is not installed`
-  : ifaces.some((i) => i !== 'lo') ? 'not in an isolated network namespace; run through e2e/run-in-netns.sh' : false;
-
-let server;
+const skip = e2eSkipReason();
+let server;  // the suite's, set by suiteServer
 
 describe('small stream (simulcast) in Chromium', { skip }, () => {
-  before(async () => { server = await startServer({ 'media.workers': 1 }); });
-  after(async () => {
-    await closeAllBrowsers();
-    await server?.stop();
-    setTimeout(() => process.exit(), 3000).unref();
-  });
+  const suite = suiteServer();
+  beforeEach(() => { server = suite.server; });
 
   test('a subscriber switches between the big and the small layer', { timeout: 120000 }, async (t) => {
     const roomId = newRoomId();
