@@ -48,7 +48,7 @@ describe('loss recovery in Chromium', { skip }, () => {
     const repaired = end.retransmittedPacketsReceived - start.retransmittedPacketsReceived;
     const residualLoss = Math.max(0, lost - repaired) / Math.max(1, received + lost);
     const figures = { fps: +fps.toFixed(1), subscriberNacks: end.nackCount, lostOnMediaSsrc: lost, repairedByRtx: repaired, residualLossPercent: +(100 * residualLoss).toFixed(2),
-      freezeCount: end.freezeCount, freezeSeconds: +(end.totalFreezesDuration ?? 0).toFixed(2),
+      freezeCount: end.freezeCount - start.freezeCount, freezeSeconds: +((end.totalFreezesDuration ?? 0) - (start.totalFreezesDuration ?? 0)).toFixed(2),
       publisherNacksReceived: up.nackCount, publisherRetransmissions: up.retransmittedPacketsSent };
     t.diagnostic(`over ${windowMs / 1000} s with 5 % injected loss each way: ${JSON.stringify(figures)}`);
     assert.ok(end.nackCount > 0, 'the subscriber NACKed the packets dropped toward it');
@@ -56,6 +56,9 @@ describe('loss recovery in Chromium', { skip }, () => {
     assert.ok(up.nackCount > 0 && up.retransmittedPacketsSent > 0, 'the SFU NACKed the publisher, which retransmitted');
     assert.ok(residualLoss < 0.02, `holes were repaired: residual loss ${(100 * residualLoss).toFixed(2)} %`);
     assert.ok(fps >= 10, `video keeps flowing: ${fps.toFixed(1)} frames/s decoded`);
-    assert.ok(end.freezeCount - start.freezeCount <= 3, `few freezes: ${end.freezeCount - start.freezeCount}`);
+    // Freezes: a repaired hole still delays its frame by a round trip, and CI machines are busy;
+    // what must not happen is video standing still for a good part of the window.
+    const frozen = (end.totalFreezesDuration ?? 0) - (start.totalFreezesDuration ?? 0);
+    assert.ok(frozen <= 0.15 * (windowMs / 1000), `frozen ${frozen.toFixed(2)} s of ${windowMs / 1000} s`);
   });
 });
