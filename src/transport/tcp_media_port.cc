@@ -39,6 +39,16 @@ void TcpMediaPort::start() {
   loop_.addReadable(listener_.fd(), [this] { onAcceptable(); });
 }
 
+void TcpMediaPort::pauseAccepting() {
+  // Out of descriptors (EMFILE/ENFILE): the pending connection stays in the backlog and the
+  // level-triggered listener would wake the loop again at once, spinning the worker. Stop
+  // watching it until the next tick(), which has usually closed something by then.
+  if (acceptPaused_) return;
+  acceptPaused_ = true;
+  ++counters_.acceptPauses;
+  loop_.remove(listener_.fd());
+}
+
 void TcpMediaPort::attach(WebRtcTransport& t) { byUfrag_[t.localIce().ufrag] = &t; }
 
 void TcpMediaPort::detach(WebRtcTransport& t) {
@@ -53,6 +63,7 @@ void TcpMediaPort::detach(WebRtcTransport& t) {
 }
 
 void TcpMediaPort::onAcceptable() {
+  const uint64_t errorsBefore = listener_.errors();
   while (auto accepted = listener_.accept(options_.sendQueueBytes, kKernelSendBufferBytes)) {
     std::unique_ptr<net::TcpConnection> socket = std::move(*accepted);
     const auto& peer = socket->peer();
@@ -68,6 +79,7 @@ void TcpMediaPort::onAcceptable() {
     loop_.watch(raw->socket->fd(), [this, raw](uint32_t events) { onEvent(*raw, events); });
     connections_.emplace(*remote, std::move(c));
   }
+  if (listener_.errors() != errorsBefore) pauseAccepting();
 }
 
 void TcpMediaPort::onEvent(Connection& c, uint32_t events) {
@@ -172,6 +184,10 @@ void TcpMediaPort::tick(int64_t nowMs) {
     if (c->session.handshakeExpired(nowMs, options_.handshakeTimeoutMs)) expired.push_back(c.get());
   for (Connection* c : expired) close(*c, CloseReason::kTimeout);
   closed_.clear();
+  if (acceptPaused_) {
+    acceptPaused_ = false;
+    start();
+  }
 }
 
 }  // namespace atrium::transport

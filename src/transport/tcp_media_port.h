@@ -12,7 +12,9 @@
 //   - frames over 65535 bytes cannot exist (RFC 4571's 16-bit length); a stream that breaks the
 //     decoder (a length over maxFrameBytes) is closed, counted `malformed`;
 //   - sendQueueBytes per connection: a slow reader's packets are dropped whole, counted
-//     `sendDropped`, as a full UDP socket buffer would drop datagrams.
+//     `sendDropped`, as a full UDP socket buffer would drop datagrams;
+//   - out of descriptors, accept() fails while the connection stays queued: listening pauses
+//     until the next tick() instead of spinning the worker on a readable listener.
 //
 // Sends are queued and written at flush() (the worker calls it after each read cycle and on its
 // 20 ms timer), so many packets share one sendmsg; a connection whose kernel buffer is full
@@ -52,6 +54,7 @@ struct TcpMediaPortCounters {
   uint64_t closedByPeer = 0;
   uint64_t framesOut = 0;
   uint64_t sendDropped = 0;  // queue full, no such connection, or not frameable
+  uint64_t acceptPauses = 0;  // accept() failed (out of descriptors): listening paused until tick()
   IceTcpCounters frames;
 };
 
@@ -95,6 +98,7 @@ class TcpMediaPort final : public DatagramSender {
   enum class CloseReason { kPeer, kMalformed, kTimeout, kDetached };
 
   void onAcceptable();
+  void pauseAccepting();
   void onEvent(Connection& c, uint32_t events);
   void readSome(Connection& c);
   void flushOne(Connection& c);
@@ -111,6 +115,7 @@ class TcpMediaPort final : public DatagramSender {
   std::unique_ptr<uint8_t[]> readBuffer_;            // shared by all connections (one thread)
   TcpMediaPortCounters counters_;
   std::function<void()> afterRead_;
+  bool acceptPaused_ = false;
 };
 
 }  // namespace atrium::transport

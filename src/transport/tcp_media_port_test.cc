@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -204,6 +205,30 @@ TEST_F(TcpMediaPortTest, SlowReaderIsBoundedByTheSendQueue) {
     ASSERT_TRUE(f);
     EXPECT_EQ(f->size(), 1200u);
   }
+}
+
+// Out of descriptors, accept() fails while the connection stays in the backlog; a
+// level-triggered listener would spin the worker. Listening pauses until the next tick().
+TEST_F(TcpMediaPortTest, DescriptorExhaustionPausesAcceptingUntilTheNextTick) {
+  make();
+  Client c(port->port());  // completed by the kernel, waiting in the backlog
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  int lowestFree = ::dup(0);
+  ASSERT_GE(lowestFree, 0);
+  ::close(lowestFree);
+  rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(lowestFree);  // no new descriptor can be made
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  for (int i = 0; i < 5; ++i) loop.runOnce(5);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  EXPECT_EQ(port->counters().acceptPauses, 1u) << "paused once, not woken again and again";
+  EXPECT_EQ(port->connectionCount(), 0u);
+  loop.runOnce(5);
+  EXPECT_EQ(port->connectionCount(), 0u) << "still paused: nothing watches the listener";
+  port->tick(clock.steadyMs());
+  spin([&] { return port->connectionCount() == 1; });
+  EXPECT_EQ(port->connectionCount(), 1u) << "listening again after the tick";
 }
 
 TEST_F(TcpMediaPortTest, DetachClosesTheTransportsConnectionsAndAPeerCloseForgetsThePair) {
