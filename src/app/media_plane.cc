@@ -216,7 +216,7 @@ base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessi
     });
   else if (restart)
     w.post([transportId, ufrag = remote.iceUfrag, pwd = remote.icePwd, local = c.ice](MediaWorker& worker) {
-      if (auto* t = worker.transport(transportId)) (void)t->restartIce(ufrag, pwd, local);
+      worker.restartIce(transportId, ufrag, pwd, local);
     });
 
   w.post([transportId, ids = publisherExtensions(answer->params)](MediaWorker& worker) {
@@ -340,7 +340,7 @@ base::Result<std::string> MediaPlane::subscribe(const signal::MediaSessionRef& r
     // We offer the restart: new credentials of ours now, the browser's arrive in its answer.
     c.ice = ice::generateIceCredentials();
     w.post([id = c.transportId, local = c.ice](MediaWorker& worker) {
-      if (auto* t = worker.transport(id)) (void)t->restartIce("", "", local);
+      worker.restartIce(id, "", "", local);
     });
   }
   sdp::SubscribeSpec spec;

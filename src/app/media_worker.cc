@@ -106,6 +106,16 @@ void MediaWorker::removeTransport(uint64_t id) {
   transports_.erase(it);
 }
 
+void MediaWorker::restartIce(uint64_t id, std::string_view remoteUfrag, std::string_view remotePwd,
+                             const ice::IceCredentials& local) {
+  auto* t = transport(id);
+  if (!t || !t->restartIce(remoteUfrag, remotePwd, local).ok()) return;
+  // attach() adds the new ufrag; the old one keeps routing to the same transport until the
+  // transport goes (detach removes every entry of it), as the old credentials keep working.
+  port_.attach(*t);
+  if (tcpPort_) tcpPort_->attach(*t);
+}
+
 transport::WebRtcTransport* MediaWorker::transport(uint64_t id) {
   auto it = transports_.find(id);
   return it == transports_.end() ? nullptr : it->second.transport.get();

@@ -48,6 +48,10 @@ class MediaWorker final : public transport::TransportListener, public sfu::PeerO
   void addTransport(std::unique_ptr<transport::WebRtcTransport> t);
   void removeTransport(uint64_t id);
   transport::WebRtcTransport* transport(uint64_t id);
+  // ICE restart of a transport: new credentials, and both ports learn its new local ufrag —
+  // they route a new endpoint or TCP connection by the ufrag in its first check, so without
+  // this a browser whose restart comes from a new port (or a new TCP connection) is unroutable.
+  void restartIce(uint64_t id, std::string_view remoteUfrag, std::string_view remotePwd, const ice::IceCredentials& local);
   sfu::Router& router() { return router_; }
 
   // Any thread: what /metrics reads (atomics this worker's thread alone writes).

@@ -231,6 +231,27 @@ TEST_F(TcpMediaPortTest, DescriptorExhaustionPausesAcceptingUntilTheNextTick) {
   EXPECT_EQ(port->connectionCount(), 1u) << "listening again after the tick";
 }
 
+// After an ICE restart the worker re-attaches the transport: a new connection presenting the
+// new ufrag binds, and the connection bound before the restart keeps working.
+TEST_F(TcpMediaPortTest, ReattachAfterIceRestartRoutesTheNewUfrag) {
+  make();
+  Client before(port->port());
+  before.sendFrame(check());
+  spin([&] { return port->counters().frames.bound == 1; });
+  ASSERT_TRUE(before.readFrame());
+  const ice::IceCredentials fresh{"RestartUfrag0123", "RestartPassword0123456789+/abcde"};
+  ASSERT_TRUE(transport->restartIce("brwsr2", "browserpassword0123456789zz", fresh).ok());
+  port->attach(*transport);
+  Client after(port->port());
+  after.sendFrame(ice::testing::buildCheck({"RestartUfrag0123:brwsr2", fresh.pwd, true}));
+  spin([&] { return port->counters().frames.bound == 2; });
+  EXPECT_EQ(port->counters().frames.bound, 2u);
+  auto answer = after.readFrame();
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(ice::StunMessage::parse(*answer)->verifyMessageIntegrity(fresh.pwd));
+  EXPECT_EQ(port->connectionCount(), 2u);
+}
+
 TEST_F(TcpMediaPortTest, DetachClosesTheTransportsConnectionsAndAPeerCloseForgetsThePair) {
   make();
   Client a(port->port());
