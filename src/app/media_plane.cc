@@ -310,7 +310,7 @@ void MediaPlane::sampleVolumes(const VolumeSink& sink) {
     workers_[w]->post([w, items = std::move(byWorker[w]), sink, &clock = clock_](MediaWorker& worker) {
       std::vector<RoomVolume> out;
       int64_t now = clock.steadyMs();
-      for (const auto& it : items) out.push_back({it.room, it.userId, worker.router().audioVolume(it.track, now)});
+      for (const auto& it : items) out.push_back({it.room, it.userId, worker.router().takeAudioVolume(it.track, now)});
       sink(w, std::move(out));
     });
 }

@@ -151,9 +151,9 @@ int Router::currentLayer(TrackId trackId, PeerId subscriber) const {
   return -1;
 }
 
-int Router::audioVolume(TrackId trackId, int64_t nowMs) const {
+int Router::takeAudioVolume(TrackId trackId, int64_t nowMs) {
   auto it = tracks_.find(trackId);
-  return it == tracks_.end() ? 0 : it->second->audioLevel.volume(nowMs);
+  return it == tracks_.end() ? 0 : it->second->audioLevel.takePeak(nowMs);
 }
 
 std::optional<Router::ReceiveReport> Router::receiveReport(TrackId trackId) const {
@@ -303,7 +303,12 @@ void Router::onRtp(PeerId from, std::span<uint8_t> packet, int64_t nowMs) {
     if (dropInjected()) continue;
     // The one copy SRTP needs: each subscriber gets its own header and encryption.
     size_t len = rewriteInto(original, decision.ssrc, decision.seq, decision.timestamp, down->payloadType);
-    if (len && out_.sendRtp(down->subscriber, scratch_, len)) ++stats_.forwarded;
+    if (len && out_.sendRtp(down->subscriber, scratch_, len)) {
+      ++stats_.forwarded;
+      down->lastInTimestamp = in.timestamp;
+      ++down->packetsSent;
+      down->octetsSent += static_cast<uint32_t>(len - fixed);
+    }
   }
 }
 
@@ -352,9 +357,13 @@ void Router::onPublisherReport(std::span<const uint8_t> packet, int64_t nowMs) {
     auto sr = rtp::RtcpSenderReport::parse(h.packet());
     if (!sr) continue;
     auto it = bySsrc_.find(sr->senderSsrc());
-    if (it == bySsrc_.end()) continue;
-    auto& stats = it->second.track->layers[it->second.layer].stats;
-    if (stats) stats->onSenderReport(sr->senderInfo().ntpTime, nowMs);
+    if (it == bySsrc_.end() || it->second.rtx) continue;
+    Layer& layer = it->second.track->layers[it->second.layer];
+    auto info = sr->senderInfo();
+    if (layer.stats) layer.stats->onSenderReport(info.ntpTime, nowMs);
+    layer.srNtp = info.ntpTime;
+    layer.srRtp = info.rtpTimestamp;
+    layer.srArrivalMs = nowMs;
   }
 }
 
@@ -484,11 +493,35 @@ void Router::sendNacks(Track& track, int64_t nowMs) {
   }
 }
 
+void Router::sendSenderReports(Track& track, int64_t nowMs) {
+  std::array<uint8_t, 64> buf{};
+  for (auto& d : track.downTracks) {
+    int layer = d->rewriter.currentLayer();
+    if (!d->rewriter.started() || layer < 0) continue;
+    const Layer& l = track.layers[static_cast<size_t>(layer)];
+    if (l.srArrivalMs < 0) continue;  // no mapping from the publisher yet
+    // The publisher's mapping, advanced to now, in this down-track's timestamp space.
+    int64_t elapsedMs = nowMs - l.srArrivalMs;
+    uint32_t offset = d->rewriter.lastTimestamp() - d->lastInTimestamp;
+    rtp::RtcpSenderInfo info;
+    info.ntpTime = l.srNtp + static_cast<uint64_t>((elapsedMs << 32) / 1000);
+    info.rtpTimestamp = l.srRtp + static_cast<uint32_t>(elapsedMs * track.spec.clockRate / 1000) + offset;
+    info.packetCount = d->packetsSent;
+    info.octetCount = d->octetsSent;
+    size_t n = rtp::RtcpSenderReport::build(buf, d->rewriter.ssrc(), info);
+    if (n > 0 && out_.sendRtcp(d->subscriber, buf, n)) ++stats_.senderReportsSent;
+  }
+}
+
 void Router::tick(int64_t nowMs) {
   for (auto& [id, t] : tracks_) {
     for (size_t i = 0; i < t->layers.size(); ++i)
       if (t->layers[i].keyframes.poll(nowMs).send) sendKeyframeRequest(*t, static_cast<uint8_t>(i));
     if (t->spec.video) sendNacks(*t, nowMs);
+  }
+  if (nowMs - lastSenderReportsMs_ >= kReceiverReportIntervalMs) {
+    lastSenderReportsMs_ = nowMs;
+    for (auto& [id, t] : tracks_) sendSenderReports(*t, nowMs);
   }
   if (nowMs - lastLayerCheckMs_ >= kLayerCheckIntervalMs) {
     lastLayerCheckMs_ = nowMs;

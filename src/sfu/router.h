@@ -97,6 +97,7 @@ struct RouterStats {
   uint64_t nacksSent = 0;          // NACK packets to publishers (upstream loss)
   uint64_t rtxSent = 0;            // retransmissions to subscribers sent as RTX
   uint64_t congestionDowngrades = 0;  // a subscriber's loss pushed it to a lower layer
+  uint64_t senderReportsSent = 0;     // to subscribers, one per down-track and second
   uint64_t rtxReceived = 0;        // retransmissions from publishers, restored to the original
   uint64_t rtxPadding = 0;         // RTX probes without payload (bandwidth probing), dropped
   uint64_t injectedDrops = 0;      // packets dropped by setLossInjection (tests only)
@@ -162,8 +163,9 @@ class Router {
     double jitterMs = 0;
   };
   std::optional<ReceiveReport> receiveReport(TrackId track) const;
-  // An audio track's volume (0..100) from the audio-level extension its publisher sends.
-  int audioVolume(TrackId track, int64_t nowMs) const;
+  // An audio track's loudest volume (0..100) since the previous call, from the audio-level
+  // extension its publisher sends.
+  int takeAudioVolume(TrackId track, int64_t nowMs);
 
  private:
   struct Track;
@@ -181,6 +183,11 @@ class Router {
     uint8_t congestionCap = kHighestLayer;
     int lossyReports = 0;
     int cleanReports = 0;
+    // For our sender reports: the incoming timestamp of the last forwarded packet (with the
+    // rewriter's last outgoing one it gives the current timestamp offset) and what was sent.
+    uint32_t lastInTimestamp = 0;
+    uint32_t packetsSent = 0;
+    uint32_t octetsSent = 0;
   };
   struct Layer {
     uint32_t ssrc = 0;
@@ -192,6 +199,11 @@ class Router {
     std::optional<ReceiveReport> lastReport;  // of the last RR we sent about this layer
     uint32_t rtxSsrc = 0;
     std::unique_ptr<stream::NackGenerator> nacks;  // video layers: holes to NACK upstream
+    // The publisher's last sender report on this layer: its wall clock ↔ RTP timestamp mapping,
+    // which subscribers need (translated into the down-track's timestamps) for lip sync.
+    uint64_t srNtp = 0;
+    uint32_t srRtp = 0;
+    int64_t srArrivalMs = -1;
   };
   struct Track {
     TrackId id;
@@ -221,6 +233,7 @@ class Router {
   void mapRtxSsrc(Track& track, uint8_t layer, uint32_t ssrc);
   bool dropInjected();
   void sendNacks(Track& track, int64_t nowMs);
+  void sendSenderReports(Track& track, int64_t nowMs);
   void chooseLayer(DownTrack& down, int64_t nowMs);
   void requestKeyframe(Track& track, uint8_t layer, int64_t nowMs);
   void sendKeyframeRequest(Track& track, uint8_t layer);
@@ -240,6 +253,7 @@ class Router {
   std::array<uint8_t, kScratchBytes> stripped_{};  // the incoming packet without extensions
   std::array<uint8_t, kScratchBytes> scratch_{};   // one subscriber's copy, encrypted in place
   int64_t lastLayerCheckMs_ = 0;
+  int64_t lastSenderReportsMs_ = 0;
   uint64_t lossThreshold_ = 0;  // of 2^64: 0 = no injected loss
   uint64_t lossState_ = 0;
   RouterStats stats_;

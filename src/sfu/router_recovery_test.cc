@@ -4,6 +4,7 @@
 
 #include "rtp/rtcp/rtcp_header.h"
 #include "rtp/rtcp/rtcp_nack.h"
+#include "rtp/rtcp/rtcp_sr.h"
 #include "rtp/rtp_packet.h"
 #include "sfu/router.h"
 
@@ -89,6 +90,32 @@ TEST_F(RecoveryTest, HolesInAPublishersStreamAreNackedAndRtxFillsThem) {
   EXPECT_EQ(static_cast<uint16_t>(seqOf(before) - seqOf(1)), 1);
   router.tick(200);
   EXPECT_EQ(out.nackedSeqs().size(), 2u) << "repaired holes are not NACKed again";
+}
+
+TEST_F(RecoveryTest, SubscribersGetSenderReportsInTheirOwnTimestampSpace) {
+  send(vp8(10, true), 0);
+  router.tick(1000);
+  size_t before = out.rtcp.size();
+  EXPECT_EQ(router.stats().senderReportsSent, 0u) << "no mapping before the publisher's SR";
+  // The publisher says: RTP 10 * 3000 was NTP second 5000.
+  std::array<uint8_t, 64> sr{};
+  rtp::RtcpSenderInfo pub{uint64_t{5000} << 32, 30000, 1, 100};
+  size_t n = rtp::RtcpSenderReport::build(sr, kSsrc, pub);
+  router.onRtcp(kPub, std::span(sr).first(n), 1100);
+  router.tick(2100);  // one second after the SR
+  ASSERT_EQ(router.stats().senderReportsSent, 1u);
+  auto toSub = std::find_if(out.rtcp.begin() + static_cast<long>(before), out.rtcp.end(),
+                           [](const auto& r) { return r.first == kSub; });
+  ASSERT_NE(toSub, out.rtcp.end());
+  auto ours = rtp::RtcpSenderReport::parse(toSub->second);
+  ASSERT_TRUE(ours);
+  EXPECT_EQ(ours->senderSsrc(), 0x51u);
+  auto info = ours->senderInfo();
+  EXPECT_EQ(info.ntpTime >> 32, 5001u) << "the publisher's clock, advanced by the elapsed second";
+  auto first = rtp::RtpPacket::parse(out.rtp[0].second);
+  // RTP 30000 + 1 s of 90 kHz, moved into the down-track's space (where 30000 became first's ts).
+  EXPECT_EQ(info.rtpTimestamp, first->timestamp() + 90000u);
+  EXPECT_EQ(info.packetCount, 1u);
 }
 
 TEST_F(RecoveryTest, RtxProbesWithoutPayloadAreDroppedQuietly) {

@@ -212,9 +212,9 @@ TEST_F(SimulcastTest, AudioLevelExtensionGivesTheTracksVolume) {
                               0xBE, 0xDE, 0, 1, 0x40, 0x80 | 30, 0, 0, 0xF8};
     router.onRtp(kPub, p, s * 20);
   }
-  EXPECT_EQ(router.audioVolume(9, 1000), 50);
-  EXPECT_EQ(router.audioVolume(9, 5000), 0) << "stale";
-  EXPECT_EQ(router.audioVolume(kTrack, 1000), 0) << "video has none";
+  EXPECT_EQ(router.takeAudioVolume(9, 1000), 50);
+  EXPECT_EQ(router.takeAudioVolume(9, 5000), 0) << "stale";
+  EXPECT_EQ(router.takeAudioVolume(kTrack, 1000), 0) << "video has none";
 }
 
 TEST_F(SimulcastTest, UnknownRidOrMidIsNotLearned) {

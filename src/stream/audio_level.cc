@@ -9,7 +9,14 @@ void AudioLevelMeter::onPacket(uint8_t levelDbov, int64_t nowMs) {
   double v = 100.0 * (kSilenceDbov - level) / kSilenceDbov;
   // After a gap the old value says nothing about now: start from this packet.
   smoothed_ = lastMs_ < 0 || nowMs - lastMs_ > kStaleMs ? v : 0.9 * smoothed_ + 0.1 * v;
+  peak_ = std::max(peak_, smoothed_);
   lastMs_ = nowMs;
+}
+
+int AudioLevelMeter::takePeak(int64_t nowMs) {
+  int out = lastMs_ < 0 || nowMs - lastMs_ > kStaleMs ? 0 : static_cast<int>(peak_ + 0.5);
+  peak_ = 0;
+  return out;
 }
 
 int AudioLevelMeter::volume(int64_t nowMs) const {

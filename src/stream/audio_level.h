@@ -26,10 +26,14 @@ class AudioLevelMeter {
   static constexpr int64_t kStaleMs = 1000;
 
   void onPacket(uint8_t levelDbov, int64_t nowMs);
-  int volume(int64_t nowMs) const;  // 0..100
+  int volume(int64_t nowMs) const;  // 0..100, now
+  // The loudest the stream was since the previous call (0..100), then starts over: a sampler
+  // that looks every 500 ms must not miss a syllable that fell between two looks.
+  int takePeak(int64_t nowMs);
 
  private:
   double smoothed_ = 0;
+  double peak_ = 0;
   int64_t lastMs_ = -1;
 };
 

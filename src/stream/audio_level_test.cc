@@ -23,6 +23,16 @@ TEST(AudioLevelMeter, MapsDbovToTrtcVolumeAndSmooths) {
   EXPECT_EQ(m.volume(6000), 83);
 }
 
+TEST(AudioLevelMeter, PeakCoversTheWholeIntervalBetweenSamples) {
+  AudioLevelMeter m;
+  for (int t = 0; t < 200; t += 20) m.onPacket(10, t);    // a loud syllable
+  for (int t = 200; t < 500; t += 20) m.onPacket(127, t);  // then a pause
+  EXPECT_LT(m.volume(500), 30) << "at the sampling instant it is already quiet";
+  EXPECT_GT(m.takePeak(500), 60) << "but the interval had speech";
+  EXPECT_LT(m.takePeak(500), 30) << "the next interval starts over";
+  EXPECT_EQ(m.takePeak(5000), 0) << "stale";
+}
+
 TEST(ActiveSpeakerDetector, SwitchesAfterTheHoldAndKeepsTheSpeakerThroughSilence) {
   ActiveSpeakerDetector d;
   std::vector<SpeakerSample> aliceTalks{{"alice", 60}, {"bob", 5}};

@@ -68,10 +68,27 @@ describe('quality telemetry in Chromium', { skip }, () => {
     assert.ok(volumes.some((v) => v.userId === '') && volumes.some((v) => v.userId === 'bob'), 'local and remote volumes');
     assert.ok(volumes.every((v) => v.volume >= 0 && v.volume <= 100));
     assert.ok(volumes.some((v) => v.volume > 0), 'the fake microphone makes sound');
-    // The server's active-speaker detection (both fake microphones beep: either may lead).
-    const speakers = (await eventsNamed(b, 'active-speaker')).map((d) => d.userId);
+    // Our sender reports reach the subscriber (Chrome lists them as remote-outbound-rtp): they carry
+    // the publisher's clock mapping that audio/video sync needs.
+    const remoteOutbound = await evaluate(a.page, async () => {
+      const out = [];
+      for (const s of (await window.__client.getPeerConnections().subscriber.getStats()).values())
+        if (s.type === 'remote-outbound-rtp') out.push({ kind: s.kind, reportsSent: s.reportsSent, packetsSent: s.packetsSent });
+      return out;
+    }, undefined, { what: 'remote-outbound-rtp' });
+    t.diagnostic(`sender reports seen by alice: ${JSON.stringify(remoteOutbound)}`);
+    assert.ok(['audio', 'video'].every((k) => remoteOutbound.some((r) => r.kind === k && r.reportsSent >= 1 && r.packetsSent > 0)));
+    // The server's active-speaker detection. Both fake microphones beep alike, so either may lead;
+    // once bob's microphone is off, alice is the one speaking.
+    await evaluate(b.page, () => window.__client.stopLocalAudio(), undefined, { what: 'bob stops his microphone' });
+    const speakerDeadline = Date.now() + 5000;
+    let speakers = [];
+    while (Date.now() < speakerDeadline && speakers.at(-1) !== 'alice') {
+      await sleep(250);
+      speakers = (await eventsNamed(b, 'active-speaker')).map((d) => d.userId);
+    }
     t.diagnostic(`active-speaker events at bob: ${JSON.stringify(speakers)}`);
-    assert.ok(speakers.length >= 1 && speakers.every((u) => u === 'alice' || u === 'bob'), 'an active speaker was announced');
+    assert.equal(speakers.at(-1), 'alice', 'alice is announced as the active speaker');
 
     // The server's store, through the official API client.
     const key = await createApiKey(server, server.demoAppId);
