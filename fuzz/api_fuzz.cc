@@ -46,7 +46,7 @@ struct World {
     key = *db->createApiKey({app}, "fuzz");
     api::ApiOptions options;
     options.requestsPerSecond = options.burst = 1e12;
-    service = std::make_unique<api::ApiService>(api::ApiDeps{*db, *db, *db, *db, *db, *db, rooms, clock}, options);
+    service = std::make_unique<api::ApiService>(api::ApiDeps{*db, *db, *db, *db, *db, *db, rooms, clock, *db, *db}, options);
   }
 };
 

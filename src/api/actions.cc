@@ -251,6 +251,10 @@ Result describeSlaReport(ActionContext& ctx, Params& p) {
   auto channels = telemetry::loadChannelDays(ctx.deps.roomLog, ctx.sdkAppId, telemetry::calendarServiceMonth(*month),
                                              options.thresholds);
   if (channels.ok()) options.channelDays = std::move(*channels);
+  // Advance notices registered with `atrium sla notice add` (R23).
+  auto notices = telemetry::loadSurgeNotices(ctx.deps.surgeNotices, ctx.sdkAppId, telemetry::calendarServiceMonth(*month));
+  if (!notices.ok()) return apiError(kInternalError, "surge notice query failed");
+  options.notices = std::move(*notices);
   auto report = telemetry::buildSlaReport(ctx.deps.entries, ctx.sdkAppId, *month, options);
   if (!report.ok()) return apiError(kInternalError, "SLA report failed");
   json unavailable = json::array();
@@ -267,6 +271,22 @@ Result describeSlaReport(ActionContext& ctx, Params& p) {
            {"UnavailableUnitList", std::move(unavailable)}};
   if (report->feeCents) out["CompensationCents"] = report->compensationCents;
   return out;
+}
+
+// Our own action (not TRTC's): a data-subject erasure (R13) of one user of the app, same envelope
+// as DescribeSlaReport. ApiService has already checked that the key's scope holds the app and
+// audits the request like any other; the erasure log records the SecretId as who asked, never the
+// user id. A write, so it needs a signed payload (ApiService refuses UNSIGNED-PAYLOAD for it).
+Result eraseUserData(ActionContext& ctx, Params& p) {
+  TRY_ASSIGN(user, p.string("UserId", true, base::kMaxUserIdBytes));
+  if (auto st = p.finish(); !st.ok()) return st.error();
+  if (!base::isValidUserId(*user))
+    return apiError(parameterErrorCode(kInvalidParameter, "UserId"), "UserId must be a valid userId.");
+  auto report = ctx.deps.dataProtection.eraseUser(ctx.sdkAppId, *user, "API " + ctx.secretId, ctx.nowMs);
+  if (!report.ok()) return apiError(kInternalError, "erasure failed");
+  json tables = json::array();
+  for (const auto& [table, rows] : report->rowsByTable) tables.push_back({{"Table", table}, {"Rows", rows}});
+  return json{{"RowsRemoved", report->total()}, {"RowsByTable", std::move(tables)}};
 }
 
 const std::map<std::string_view, ActionHandler>& actions() {
@@ -299,6 +319,7 @@ const std::map<std::string_view, ActionHandler>& actions() {
       {"DescribeUserEvent", describeUserEvent},
       {"DescribeScaleInfo", describeScaleInfo},
       {"DescribeSlaReport", describeSlaReport},
+      {"EraseUserData", eraseUserData},
   };
   return kActions;
 }

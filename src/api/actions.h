@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@ struct ActionContext {
   ApiDeps& deps;
   uint32_t sdkAppId;  // already checked against the key's scope
   int64_t nowMs;
+  std::string secretId = {};  // the authenticated caller, for records that name who asked (EraseUserData)
 };
 
 using ActionHandler = std::function<base::Result<nlohmann::json>(ActionContext&, Params&)>;

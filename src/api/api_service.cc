@@ -118,7 +118,7 @@ ApiResponse ApiService::handle(const ApiRequest& req) {
     if ((*found)->status != store::AppStatus::kActive) return apiError("FailedOperation.RequestRejection", "The application is disabled.");
     // Last-use time at minute precision: a write per request would double the store's work.
     if (nowMs - key->lastUsedAtMs >= 60'000) (void)deps_.keys.touchApiKey(verified->secretId, nowMs);
-    ActionContext ctx{deps_, app, nowMs};
+    ActionContext ctx{deps_, app, nowMs, verified->secretId};
     return (*handler)(ctx, params);
   };
 

@@ -36,6 +36,9 @@ struct ApiDeps {
   store::QualityLog& quality;
   RoomControl& rooms;
   base::Clock& clock;
+  // Atrium's own actions: EraseUserData (R13) and the notices DescribeSlaReport reads (R23).
+  store::DataProtection& dataProtection;
+  store::SurgeNoticeRepository& surgeNotices;
 };
 
 struct ApiOptions {

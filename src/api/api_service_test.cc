@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "auth/tc3.h"
@@ -43,7 +44,7 @@ class ApiServiceTest : public ::testing::Test {
     auto k = db->createApiKey({app}, "test");
     ASSERT_TRUE(k.ok()) << k.error().message;
     key = *k;
-    service = std::make_unique<ApiService>(ApiDeps{*db, *db, *db, *db, *db, *db, rooms, clock}, ApiOptions{});
+    service = std::make_unique<ApiService>(ApiDeps{*db, *db, *db, *db, *db, *db, rooms, clock, *db, *db}, ApiOptions{});
   }
   void TearDown() override {
     service.reset();
@@ -217,6 +218,39 @@ TEST_F(ApiServiceTest, DescribeSlaReportCountsOnlyServiceFailures) {
   EXPECT_EQ(r["UnavailableUnitList"].size(), 6u);
   EXPECT_EQ(code(call("DescribeSlaReport", {{"SdkAppId", app}, {"Month", "March"}})), "InvalidParameterValue");
   EXPECT_EQ(code(call("DescribeSlaReport", {{"SdkAppId", app}})), "MissingParameter");
+}
+
+TEST_F(ApiServiceTest, EraseUserDataErasesOneUserOfAnAppInScope) {
+  const int64_t t = clock.wallMs() - 60'000;
+  const std::string comm = std::to_string(app) + "_7_" + std::to_string(t / 1000);
+  ASSERT_TRUE(db->roomCreated({comm, app, "7", false, "alice", t, 0}).ok());
+  for (const char* user : {"alice", "bob"}) {
+    ASSERT_TRUE(db->userJoined({comm, app, "7", user, t, 0, "10.0.0.*", "5.0", "Chrome", 0}).ok());
+    ASSERT_TRUE(db->appendUserEvent({comm, app, user, t, store::kUserEventEnterRoom, 0, -1}).ok());
+  }
+  auto r = call("EraseUserData", {{"SdkAppId", app}, {"UserId", "alice"}});
+  ASSERT_EQ(code(r), "Ok") << r.dump();
+  EXPECT_EQ(r["RowsRemoved"], 3);  // a session, an event, the room's creator blanked
+  ASSERT_TRUE(r["RowsByTable"].is_array());
+  std::map<std::string, int> byTable;
+  for (const auto& row : r["RowsByTable"]) byTable[row["Table"].get<std::string>()] = row["Rows"].get<int>();
+  EXPECT_EQ(byTable["user_sessions"], 1);
+  EXPECT_EQ(byTable["user_events"], 1);
+  EXPECT_EQ(byTable["rooms"], 1);
+  EXPECT_TRUE(db->listUserEvents(app, comm, "alice", 0, clock.wallMs())->empty());
+  EXPECT_EQ(db->listUserEvents(app, comm, "bob", 0, clock.wallMs())->size(), 1u);
+  // Who asked is the SecretId; the user id is in neither the erasure log nor the audit log.
+  auto erasures = db->listErasures(0, clock.wallMs() + 1, app, 10);
+  ASSERT_EQ(erasures->size(), 1u);
+  EXPECT_EQ((*erasures)[0].requestedBy, "API " + key.secretId);
+  auto audit = db->listAudit(0, clock.wallMs() + 1, app, 10);
+  ASSERT_FALSE(audit->empty());
+  EXPECT_EQ((*audit)[0].action, "EraseUserData");
+
+  EXPECT_EQ(code(call("EraseUserData", {{"SdkAppId", otherApp}, {"UserId", "alice"}})), "UnauthorizedOperation.SdkAppId");
+  EXPECT_EQ(code(call("EraseUserData", {{"SdkAppId", app}, {"UserId", "not valid!"}})), "InvalidParameter.UserId");
+  EXPECT_EQ(code(call("EraseUserData", {{"SdkAppId", app}})), "MissingParameter.UserId");
+  EXPECT_TRUE(db->listErasures(0, clock.wallMs() + 1, otherApp, 10)->empty());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "app/daemon_options.h"
 #include "app/http_routes.h"
 #include "app/metrics_endpoint.h"
+#include "app/purge_job.h"
 #include "app/settings.h"
 #include "app/signal_endpoint.h"
 #include "app/quality_recorder.h"
@@ -54,8 +55,15 @@ int run(const Settings& settings) {
   auto options = readDaemonOptions(settings);
   if (!options.ok()) return fail(options.error());
   auto& clock = base::SystemClock::instance();
+  auto retention = readRetentionSettings(settings);
+  if (!retention.ok()) return fail(retention.error());
   auto store = openStore(settings, clock, /*mayGenerateKey=*/true);
   if (!store.ok()) return fail(store.error());
+  if (auto layout = readStoreLayout(settings); layout.ok()) {
+    std::string regions;  // names only: DSNs may hold passwords
+    for (const auto& [region, unused] : layout->regions) regions += (regions.empty() ? "" : ", ") + region;
+    base::log::info("store: {}{}", settings.str("store.engine"), regions.empty() ? "" : "; regional databases: " + regions);
+  }
   if (options->server.tls) {
     auto tls = ensureTls(settings);
     if (!tls.ok()) return fail(tls.error());
@@ -100,7 +108,8 @@ int run(const Settings& settings) {
   if (auto st = server.start(); !st.ok()) return fail(st.error());
 
   SignalRoomControl roomControl(service);
-  api::ApiService apiService({**store, **store, **store, **store, **store, **store, roomControl, clock}, options->api);
+  api::ApiService apiService({**store, **store, **store, **store, **store, **store, roomControl, clock, **store, **store},
+                             options->api);
   NoWebSockets noWebSockets;
   if (options->apiServer.tls) {
     options->apiServer.certFile = options->server.certFile;
@@ -138,6 +147,9 @@ int run(const Settings& settings) {
                          {{"signal", &server}, {"api", &apiServer}, {"metrics", metricsServer.get()}}};
   metrics.setControlSource([&sources] { return sampleControl(sources); });
   callbacks.start();
+  // Retention (R13) on its own thread: a large purge must not stall signaling or the API.
+  PurgeJob purge(**store, *retention, clock);
+  purge.start();
   // The server's own quality rows (uplink loss and jitter from our receiver reports), every 2 s
   // like the clients' reports.
   loop.every(2000, [&] {
@@ -187,6 +199,7 @@ int run(const Settings& settings) {
   readiness.ready = true;
   loop.run();
   (*media)->stop();
+  purge.stop();
   callbacks.stop();
   base::log::info("stopped");
   return 0;

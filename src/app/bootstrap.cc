@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 #include "base/log.h"
 #include "crypto/cert.h"
 #include "crypto/crypto.h"
+#include "store/routed_store.h"
 
 namespace atrium::app {
 namespace fs = std::filesystem;
@@ -93,9 +96,69 @@ base::Result<std::unique_ptr<store::Store>> openStore(const Settings& settings, 
   } else if (!fs::exists(dir)) {
     return base::makeError("IO", "data dir " + dir + " does not exist (start atriumd once, or pass --server.data_dir)");
   }
+  auto layout = readStoreLayout(settings);
+  if (!layout.ok()) return layout.error();
   auto key = loadMasterKey(settings, mayGenerateKey);
   if (!key.ok()) return key.error();
-  return store::openSqliteStore(dir + "/atrium.db", *key, clock);
+  auto open = [&](const StoreLocation& at) {
+    return at.postgres ? store::openPostgresStore(at.target, *key, clock) : store::openSqliteStore(at.target, *key, clock);
+  };
+  auto home = open(layout->main);
+  if (!home.ok()) return home.error();
+  if (layout->regions.empty()) return home;
+  std::vector<store::RegionDatabase> regions;
+  for (const auto& [region, at] : layout->regions) {
+    auto db = open(at);
+    // The region's name, not its DSN, in the message: a DSN may carry a password.
+    if (!db.ok()) return base::makeError(db.error().code, "store of region " + region + ": " + db.error().message);
+    regions.push_back({region, std::move(*db)});
+  }
+  return std::unique_ptr<store::Store>(
+      std::make_unique<store::RoutedStore>(std::move(*home), std::move(regions), clock));
+}
+
+base::Result<StoreLayout> readStoreLayout(const Settings& settings) {
+  StoreLayout layout;
+  const std::string engine = settings.str("store.engine");
+  if (engine == "sqlite") {
+    layout.main = {false, settings.str("server.data_dir") + "/atrium.db"};
+  } else if (engine == "postgres") {
+    layout.main = {true, trim(settings.str("store.dsn"))};
+    if (layout.main.target.empty())
+      return base::makeError("CONFIG", "store.engine=postgres needs store.dsn (or $ATRIUM_STORE_DSN)");
+  } else {
+    return base::makeError("CONFIG", "setting store.engine: expected sqlite or postgres, got '" + engine + "'");
+  }
+  // ';' separates entries because DSNs themselves hold '=' and spaces (key=value form) and ','
+  // (multi-host URIs); a ';' inside a DSN is not supported (passwords belong in PGPASSWORD or a
+  // pgpass file anyway). Only the first '=' of an entry splits the region from its database.
+  const std::string spec = settings.str("store.regions");
+  size_t pos = 0;
+  while (pos <= spec.size()) {
+    size_t end = spec.find(';', pos);
+    if (end == std::string::npos) end = spec.size();
+    const std::string entry = trim(spec.substr(pos, end - pos));
+    pos = end + 1;
+    if (entry.empty()) continue;
+    const size_t eq = entry.find('=');
+    const std::string region = eq == std::string::npos ? entry : trim(entry.substr(0, eq));
+    const std::string target = eq == std::string::npos ? "" : trim(entry.substr(eq + 1));
+    if (region.empty() || region.size() > 32 ||
+        !std::all_of(region.begin(), region.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }))
+      return base::makeError("CONFIG", "setting store.regions: a region name must be 1..32 characters of "
+                                       "[A-Za-z0-9_-] followed by '=' and its database");
+    if (target.empty()) return base::makeError("CONFIG", "setting store.regions: region " + region + " has no database");
+    for (const auto& [seen, unused] : layout.regions)
+      if (seen == region) return base::makeError("CONFIG", "setting store.regions: region " + region + " is listed twice");
+    if (target.starts_with("sqlite:")) layout.regions.push_back({region, {false, target.substr(7)}});
+    else layout.regions.push_back({region, {true, target}});
+    if (layout.regions.back().second.target.empty())
+      return base::makeError("CONFIG", "setting store.regions: region " + region + " has no database");
+  }
+  // The id encoding of RoutedStore leaves room for 255 regions; no deployment comes near.
+  if (layout.regions.size() > 255) return base::makeError("CONFIG", "setting store.regions: at most 255 regions");
+  return layout;
 }
 
 base::Result<TlsFiles> ensureTls(const Settings& settings) {

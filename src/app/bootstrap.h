@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/settings.h"
 #include "base/clock.h"
@@ -21,7 +23,24 @@ struct TlsFiles {
 // <data_dir>/master.key. When none exists, dev mode with mayGenerate writes a new one (0600).
 base::Result<std::vector<uint8_t>> loadMasterKey(const Settings& settings, bool mayGenerate);
 
-// Creates the data dir (0700) and opens <data_dir>/atrium.db.
+// One database the settings name: a SQLite file or a PostgreSQL DSN.
+struct StoreLocation {
+  bool postgres = false;
+  std::string target;  // file path or libpq connection string (may hold a password: never log it)
+  bool operator==(const StoreLocation&) const = default;
+};
+
+// Where the store lives (R12, R15): store.engine/store.dsn for the default database, store.regions
+// ("region=DSN;region=sqlite:PATH") for the regions with databases of their own.
+struct StoreLayout {
+  StoreLocation main;
+  std::vector<std::pair<std::string, StoreLocation>> regions;  // in the order given
+};
+base::Result<StoreLayout> readStoreLayout(const Settings& settings);
+
+// The one way atriumd and the atrium CLI open the store: the data dir (created 0700 when
+// mayGenerateKey), the master key, the default database and every region's, behind a
+// store::RoutedStore when regions are configured. Each database checks the same master key.
 base::Result<std::unique_ptr<store::Store>> openStore(const Settings& settings, base::Clock& clock, bool mayGenerateKey);
 
 // tls.cert_file/tls.key_file, or in dev mode <data_dir>/tls/{cert,key}.pem, generated if absent.

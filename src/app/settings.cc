@@ -74,6 +74,25 @@ const std::vector<SettingDef>& settingDefs() {
        "listen address of /metrics, /healthz and /readyz: plain HTTP on loopback, HTTPS with the server "
        "certificate on any other address (no authentication: keep it on a private network)"},
       {"metrics.port", "9464", "listen port of the metrics endpoint; 0 disables it"},
+      {"store.engine", "sqlite",
+       "sqlite: the embedded database <data_dir>/atrium.db; postgres: the PostgreSQL database of store.dsn"},
+      {"store.dsn", "",
+       "PostgreSQL connection string (libpq key=value or postgresql:// URI) for store.engine=postgres; keep the "
+       "password out of the config file: $ATRIUM_STORE_DSN, PGPASSWORD or a pgpass file"},
+      {"store.regions", "",
+       "data residency (R15): region=database pairs separated by ';', e.g. \"eu=postgresql://db-eu/atrium;us=host=db-us "
+       "dbname=atrium\" (sqlite:PATH names a SQLite file); an app whose region is listed keeps its app-scoped data "
+       "there, all else stays in the default store"},
+      {"retention.purge_interval_s", "3600",
+       "how often atriumd's purge job deletes expired data and deleted apps (R13); 0: never (run `atrium purge` "
+       "from cron instead)"},
+      {"retention.quality_days", "14", "quality samples and user events are kept this many days (R13: at least 14)"},
+      {"retention.backend_logs_days", "30", "rooms, user sessions and failed callbacks are kept this many days"},
+      {"retention.entry_events_days", "62",
+       "room-entry log kept this many days (at least 31: a service month's SLA report needs the whole month)"},
+      {"retention.audit_days", "180", "audit log, erasure log and surge notices are kept this many days"},
+      {"retention.deleted_app_grace_days", "0",
+       "days a deleted app's data is kept before the purge job removes it (0..6: R13 wants it gone within 7 days)"},
       {"dev.demo_user", "demo_user", "userId of the UserSig printed in dev mode"},
       {"dev.web_root", "", "folder of the demo page and Web SDK served in dev mode (default: the source tree's sdk/web)"},
   };

@@ -104,4 +104,15 @@ base::Result<std::vector<ChannelDay>> loadChannelDays(store::RoomEventLog& log, 
   return out;
 }
 
+base::Result<std::vector<SurgeNotice>> loadSurgeNotices(store::SurgeNoticeRepository& repo, uint32_t sdkAppId,
+                                                        const ServiceMonth& month) {
+  auto records = repo.listSurgeNotices(sdkAppId, month.startMs, month.endMs);
+  if (!records) return records.error();
+  std::vector<SurgeNotice> out;
+  out.reserve(records->size());
+  for (const store::SurgeNoticeRecord& r : *records)
+    out.push_back(SurgeNotice{r.sdkAppId, r.startMs, r.endMs, r.registeredAtMs, r.note});
+  return out;
+}
+
 }  // namespace atrium::telemetry

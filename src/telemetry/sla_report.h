@@ -78,5 +78,10 @@ base::Result<SlaReport> buildSlaReport(store::EntryLog& log, uint32_t sdkAppId, 
 // thresholds.pastDays days before it: what SlaOptions::channelDays wants.
 base::Result<std::vector<ChannelDay>> loadChannelDays(store::RoomEventLog& log, uint32_t sdkAppId,
                                                       const ServiceMonth& month, const SurgeThresholds& thresholds);
+// The app's advance notices registered in the store (`atrium sla notice add`) whose window
+// overlaps the service month: what SlaOptions::notices wants (registeredAtMs is when notice was
+// given, the note its kind).
+base::Result<std::vector<SurgeNotice>> loadSurgeNotices(store::SurgeNoticeRepository& repo, uint32_t sdkAppId,
+                                                        const ServiceMonth& month);
 
 }  // namespace atrium::telemetry

@@ -247,6 +247,22 @@ void addStatusCommand(CLI::App& app, const OpenStore& openStore, const char* nam
     auto store = orFail(openStore());
     orFail(status == store::AppStatus::kDeleted ? store->deleteApp(*id) : store->setStatus(*id, status));
     std::cout << "app " << *id << " " << store::toString(status) << "\n";
+    if (status == store::AppStatus::kDeleted)
+      std::cout << "its data (rooms, sessions, events, quality, entry log, callbacks, notices, API-key scope) is purged "
+                   "by atriumd's purge job once retention.deleted_app_grace_days have passed (default 0: within the "
+                   "hour; at most 6 days, so always within 7 days, R13); `atrium app purge "
+                << *id << "` purges it now\n";
+  });
+}
+
+void addPurge(CLI::App& app, const OpenStore& openStore) {
+  auto* cmd = app.add_subcommand("purge", "Delete every row of a deleted app now, in every region's store (R13)");
+  auto id = addIdArgument(*cmd);
+  cmd->callback([=] {
+    auto store = orFail(openStore());
+    const store::PurgeReport report = orFail(store->purgeApp(*id));
+    for (const auto& [table, n] : report.rowsByTable) std::cout << fmt::format("{:<20} {}\n", table, n);
+    std::cout << "app " << *id << " purged: " << report.total() << " rows (audit and erasure records are kept)\n";
   });
 }
 
@@ -265,6 +281,7 @@ void addAppCommands(CLI::App& root, OpenStore openStore) {
   addStatusCommand(*app, openStore, "enable", "Serve the app again", store::AppStatus::kActive);
   addStatusCommand(*app, openStore, "delete", "Delete the app; its data is purged within 7 days (R13)",
                    store::AppStatus::kDeleted);
+  addPurge(*app, openStore);
 }
 
 }  // namespace atrium::cli
