@@ -145,7 +145,10 @@ export async function startServer(flags = {}, { readyTimeoutMs = 20000, dir: reu
 // CLI
 
 export function runCli(server, args, { timeoutMs = 15000 } = {}) {
-  const full = server ? [`--server.data_dir=${server.dir}`, ...args] : args;
+  // The CLI opens the store as the daemon does: same data dir and the same store.* settings
+  // (engine, DSN, regions) when the test gave any.
+  const storeFlags = Object.entries(server?.flags ?? {}).filter(([k]) => k.startsWith('store.')).map(([k, v]) => `--${k}=${v}`);
+  const full = server ? [`--server.data_dir=${server.dir}`, ...storeFlags, ...args] : args;
   return new Promise((resolve, reject) => {
     execFile(ATRIUM_CLI, full, { timeout: timeoutMs }, (err, stdout, stderr) => {
       if (err) reject(new Error(`atrium ${full.join(' ')} failed: ${err.message}\n${stderr}`));
