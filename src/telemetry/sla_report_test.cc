@@ -294,5 +294,26 @@ TEST(SlaReport, BuildFromSqliteStoreWithChannelDays) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(SlaReport, SurgeNoticesComeFromTheStore) {
+  char dir[] = "/tmp/atrium-sla-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  base::ManualClock clock(at("2019-04-02T00:00Z"));
+  {
+    auto opened = store::openSqliteStore(std::string(dir) + "/atrium.db", std::vector<uint8_t>(32, 7), clock);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store::Store& db = **opened;
+    const int64_t start = at("2019-03-07T10:00Z");
+    ASSERT_TRUE(db.addSurgeNotice({0, kApp, start, start + kDayMs, at("2019-03-04T09:00Z"), "concurrency"}).ok());
+    ASSERT_TRUE(db.addSurgeNotice({0, kApp, at("2019-05-01T00:00Z"), at("2019-05-02T00:00Z"), 0, "may"}).ok());
+    ASSERT_TRUE(db.addSurgeNotice({0, kApp + 1, start, start + kDayMs, 0, "other app"}).ok());
+    auto notices = loadSurgeNotices(db, kApp, calendarServiceMonth({2019, 3}));
+    ASSERT_TRUE(notices.ok()) << notices.error().message;
+    ASSERT_EQ(notices->size(), 1u);
+    EXPECT_EQ((*notices)[0], (SurgeNotice{kApp, start, start + kDayMs, at("2019-03-04T09:00Z"), "concurrency"}));
+    EXPECT_TRUE(noticeInTime((*notices)[0]));
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace atrium::telemetry

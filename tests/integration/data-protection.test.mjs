@@ -73,7 +73,7 @@ function storeLayout(engine) {
 const rowsOf = (db, table, appId) => db.count(`SELECT count(*) FROM ${table} WHERE sdk_app_id = ${appId}`);
 const nowSec = () => Math.floor(Date.now() / 1000);
 
-async function poll(what, fn, timeoutMs = 8000) {
+async function poll(what, fn, timeoutMs = 20000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -141,7 +141,7 @@ for (const engine of ['sqlite', 'postgres']) {
     });
     afterEach(() => closeAllClients());
 
-    test('an app of region eu keeps its room data in eu\'s database; apps and keys stay in the default one (R15)', { timeout: 30000 }, async () => {
+    test('an app of region eu keeps its room data in eu\'s database; apps and keys stay in the default one (R15)', { timeout: 60000 }, async () => {
       const app = JSON.parse(await runCli(server, ['app', 'create', '--name', 'eu app', '--region', 'eu', '--json']));
       const key = await createApiKey(server, app);
       const api = apiClient(server, key);
@@ -157,7 +157,7 @@ for (const engine of ['sqlite', 'postgres']) {
       assert.equal(rowsOf(layout.eu, 'apps', app.sdkAppId), 0);
     });
 
-    test('EraseUserData (official SDK CommonClient) erases one user; the others stay; it is audited and scoped', { timeout: 30000 }, async () => {
+    test('EraseUserData (official SDK CommonClient) erases one user; the others stay; it is audited and scoped', { timeout: 60000 }, async () => {
       const [app, other] = [await createApp(server), await createApp(server)];
       const key = await createApiKey(server, app);
       const api = apiClient(server, key);
@@ -194,7 +194,7 @@ for (const engine of ['sqlite', 'postgres']) {
         JSON.stringify(audit.slice(0, 3)));
     });
 
-    test('atrium erase erases one user and says so without printing the id', { timeout: 30000 }, async () => {
+    test('atrium erase erases one user and says so without printing the id', { timeout: 60000 }, async () => {
       const app = await createApp(server);
       const key = await createApiKey(server, app);
       const api = apiClient(server, key);
@@ -209,7 +209,7 @@ for (const engine of ['sqlite', 'postgres']) {
       await assert.rejects(runCli(server, ['erase', '--app', '1499999998', '--user', 'x']), /no app/);
     });
 
-    test('atrium app delete tells the purge timeline; atrium app purge leaves no row of the app', { timeout: 30000 }, async () => {
+    test('atrium app delete tells the purge timeline; atrium app purge leaves no row of the app', { timeout: 60000 }, async () => {
       const app = await createApp(server);
       const key = await createApiKey(server, app);
       const api = apiClient(server, key);
@@ -230,7 +230,7 @@ for (const engine of ['sqlite', 'postgres']) {
       await assert.rejects(runCli(server, ['app', 'show', String(app.sdkAppId)]), /no app|not found/i);
     });
 
-    test('an eu app\'s purge empties eu\'s database too', { timeout: 30000 }, async () => {
+    test('an eu app\'s purge empties eu\'s database too', { timeout: 60000 }, async () => {
       const app = JSON.parse(await runCli(server, ['app', 'create', '--name', 'eu app 2', '--region', 'eu', '--json']));
       const api = apiClient(server, await createApiKey(server, app));
       await callWithQuality(server, api, app, ['hal']);
@@ -245,7 +245,7 @@ for (const engine of ['sqlite', 'postgres']) {
   });
 
   describe(`atriumd's purge job (${engine})`, { skip }, () => {
-    test('removes a deleted app within one interval', { timeout: 30000 }, async () => {
+    test('removes a deleted app within one interval', { timeout: 60000 }, async () => {
       const layout = storeLayout(engine);
       const server = await startServer({ ...layout.flags, 'retention.purge_interval_s': 1 });
       try {
@@ -256,7 +256,7 @@ for (const engine of ['sqlite', 'postgres']) {
         await c.ok('exitRoom');
         await poll('the entry row', () => rowsOf(main, 'entry_events', app.sdkAppId) > 0);
         await runCli(server, ['app', 'delete', String(app.sdkAppId)]);
-        await poll('the purge job', () => rowsOf(main, 'apps', app.sdkAppId) === 0, 10000);
+        await poll('the purge job', () => rowsOf(main, 'apps', app.sdkAppId) === 0, 20000);
         for (const table of APP_TABLES) assert.equal(rowsOf(main, table, app.sdkAppId), 0, `${table} rows left`);
         const log = fs.readFileSync(server.logPath, 'utf8');
         assert.match(log, /purge: removed \d+ rows: .*apps=1/);
