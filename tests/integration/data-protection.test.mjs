@@ -230,6 +230,22 @@ for (const engine of ['sqlite', 'postgres']) {
       await assert.rejects(runCli(server, ['app', 'show', String(app.sdkAppId)]), /no app|not found/i);
     });
 
+    test('atrium purge runs the retention job once: a deleted app (grace 0) goes from both databases', { timeout: 60000 }, async () => {
+      const app = JSON.parse(await runCli(server, ['app', 'create', '--name', 'eu app 3', '--region', 'eu', '--json']));
+      const c = await connectClient(server, 'jo_user');
+      await c.enterOk(app, 'jo_user', { roomId: newRoomId() });
+      await c.ok('exitRoom');
+      await poll('the entry row', () => rowsOf(layout.eu, 'entry_events', app.sdkAppId) > 0);
+      await runCli(server, ['app', 'delete', String(app.sdkAppId)]);
+      const out = await runCli(server, ['purge']);
+      assert.match(out, /^apps\s+[1-9]\d*$/m);
+      assert.match(out, /purged \d+ rows/);
+      for (const table of APP_TABLES) {
+        assert.equal(rowsOf(main, table, app.sdkAppId), 0, `${table} rows left`);
+        assert.equal(rowsOf(layout.eu, table, app.sdkAppId), 0, `${table} rows left in eu`);
+      }
+    });
+
     test('an eu app\'s purge empties eu\'s database too', { timeout: 60000 }, async () => {
       const app = JSON.parse(await runCli(server, ['app', 'create', '--name', 'eu app 2', '--region', 'eu', '--json']));
       const api = apiClient(server, await createApiKey(server, app));
