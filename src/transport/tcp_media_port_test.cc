@@ -210,6 +210,11 @@ TEST_F(TcpMediaPortTest, SlowReaderIsBoundedByTheSendQueue) {
 // Out of descriptors, accept() fails while the connection stays in the backlog; a
 // level-triggered listener would spin the worker. Listening pauses until the next tick().
 TEST_F(TcpMediaPortTest, DescriptorExhaustionPausesAcceptingUntilTheNextTick) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer runtimes need descriptors of their own (UBSan's vptr check probes memory
+  // through a pipe): with none left they report false errors. The release stage runs this test.
+  GTEST_SKIP() << "descriptor exhaustion cannot be tested under the sanitizers";
+#endif
   make();
   Client c(port->port());  // completed by the kernel, waiting in the backlog
   rlimit saved{};
