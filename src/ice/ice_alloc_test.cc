@@ -3,29 +3,12 @@
 // move the counter. (OpenSSL's allocator is covered by crypto's legacy_digest_test.)
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
+#include "base/testing/counting_new.h"
 #include "ice/ice_lite_agent.h"
 #include "ice/ice_tcp_framing.h"
 #include "ice/ice_test_peer.h"
-
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-void* operator new(size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace atrium::ice {
 namespace {
@@ -52,7 +35,7 @@ TEST(IceAllocations, BindingRequestPathDoesNotAllocate) {
   const Endpoint a = Endpoint::ipv4({192, 0, 2, 1}, 1000);
   const Endpoint b = *Endpoint::parse("[2001:db8::1]:2000");
 
-  const long before = allocations.load();
+  const long before = atrium::testing::allocationCount();
   int64_t now = 0;
   for (int i = 0; i < 100; ++i) {
     now += 1000;
@@ -67,11 +50,11 @@ TEST(IceAllocations, BindingRequestPathDoesNotAllocate) {
       agent.onStunDatagram(frame, a, now, out, IceProtocol::kTcp);
     });
   }
-  EXPECT_EQ(allocations.load(), before);
+  EXPECT_EQ(atrium::testing::allocationCount(), before);
   EXPECT_EQ(agent.state(), IceState::kConnected);
   // The counter is live (a vacuous pass would prove nothing): the control path does allocate.
   const IceLiteAgent fresh;
-  EXPECT_GT(allocations.load(), before);
+  EXPECT_GT(atrium::testing::allocationCount(), before);
 }
 
 }  // namespace

@@ -166,19 +166,9 @@ class PgConnection final : public SqlConnection {
     return exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
   }
 
-  base::Result<std::vector<std::pair<std::string, std::string>>> describeColumns() override {
-    auto stmt = prepare(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-        "ORDER BY table_name, ordinal_position");
-    if (!stmt) return stmt.error();
-    Query q(*stmt);
-    std::vector<std::pair<std::string, std::string>> out;
-    for (;;) {
-      auto row = q.step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      out.emplace_back(q.text(0), q.text(1));
-    }
+  std::string_view describeColumnsSql() const override {
+    return "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+           "ORDER BY table_name, ordinal_position";
   }
 
   void unprepare(const std::string& name) {

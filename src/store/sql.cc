@@ -53,4 +53,17 @@ std::string numberPlaceholders(std::string_view sql) {
   return out;
 }
 
+base::Result<std::vector<std::pair<std::string, std::string>>> SqlConnection::describeColumns() {
+  auto stmt = prepare(describeColumnsSql());
+  if (!stmt) return stmt.error();
+  Query q(*stmt);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (;;) {
+    auto row = q.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.emplace_back(q.text(0), q.text(1));
+  }
+}
+
 }  // namespace atrium::store

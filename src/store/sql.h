@@ -122,8 +122,10 @@ class SqlConnection {
   // Inside a write transaction: serialises schema migration between processes (SQLite's
   // BEGIN IMMEDIATE already does; PostgreSQL takes a transaction-scoped advisory lock).
   virtual base::Status lockForMigration() = 0;
-  // (table, column) of every user table of the connection's schema, by table then position.
-  virtual base::Result<std::vector<std::pair<std::string, std::string>>> describeColumns() = 0;
+  // A query listing (table, column) of every user table of the connection's schema, by table
+  // then position: each engine's catalogue differs.
+  virtual std::string_view describeColumnsSql() const = 0;
+  base::Result<std::vector<std::pair<std::string, std::string>>> describeColumns();
 };
 
 // BEGIN ... COMMIT; rolls back when destroyed uncommitted.

@@ -110,19 +110,9 @@ class SqliteConnection final : public SqlConnection {
   base::Status rollback() override { return exec("ROLLBACK"); }
   base::Status lockForMigration() override { return base::Ok{}; }  // BEGIN IMMEDIATE holds the write lock
 
-  base::Result<std::vector<std::pair<std::string, std::string>>> describeColumns() override {
-    auto stmt = prepare(
-        "SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info(m.name) AS p "
-        "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid");
-    if (!stmt) return stmt.error();
-    Query q(*stmt);
-    std::vector<std::pair<std::string, std::string>> out;
-    for (;;) {
-      auto row = q.step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      out.emplace_back(q.text(0), q.text(1));
-    }
+  std::string_view describeColumnsSql() const override {
+    return "SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info(m.name) AS p "
+           "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid";
   }
 
   base::Status init() {

@@ -11,29 +11,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
+#include "base/testing/counting_new.h"
 #include "base/clock.h"
 #include "ice/ice_test_peer.h"
 #include "transport/tcp_media_port.h"
-
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-void* operator new(size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace atrium::transport {
 namespace {
@@ -93,7 +76,7 @@ TEST(IceTcpAllocations, BoundConnectionPathDoesNotAllocate) {
   const auto to = t.ice().selectedPair()->remote;
   std::vector<uint8_t> media(1200, 0x80);
 
-  const long before = allocations.load();
+  const long before = atrium::testing::allocationCount();
   round(50);
   for (int i = 0; i < 200; ++i) {
     port.sendDatagram(to, media);
@@ -101,7 +84,7 @@ TEST(IceTcpAllocations, BoundConnectionPathDoesNotAllocate) {
     drainClient();
   }
   port.flush();
-  EXPECT_EQ(allocations.load() - before, 0);
+  EXPECT_EQ(atrium::testing::allocationCount() - before, 0);
   EXPECT_EQ(port.counters().sendDropped, 0u);
   ::close(client);
 }
