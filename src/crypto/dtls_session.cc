@@ -315,6 +315,27 @@ uint16_t DtlsSession::srtpProfile() const {
   return profile ? static_cast<uint16_t>(profile->id) : 0;
 }
 
+size_t DtlsSession::minProtectedRecordLength() const {
+  const SSL_CIPHER* suite = SSL_get_pending_cipher(impl_->ssl);
+  if (!suite) suite = SSL_get_current_cipher(impl_->ssl);
+  if (!suite) return 0;
+  const EVP_CIPHER* cipher = EVP_get_cipherbynid(SSL_CIPHER_get_cipher_nid(suite));
+  // Every suite in our list has a known cipher; were one unknown, 1 keeps its records flowing.
+  if (!cipher) return 1;
+  if (SSL_CIPHER_is_aead(suite)) {
+    // GCM (and CCM) send an 8-byte explicit nonce before the tag; ChaCha20-Poly1305 has none.
+    const int mode = EVP_CIPHER_get_mode(cipher);
+    const bool explicitNonce = mode == EVP_CIPH_GCM_MODE || mode == EVP_CIPH_CCM_MODE;
+    return (explicitNonce ? EVP_GCM_TLS_EXPLICIT_IV_LEN : 0) + EVP_GCM_TLS_TAG_LEN;
+  }
+  // CBC: explicit IV, then at least one block holding the MAC and a padding byte (mac-then-
+  // encrypt; encrypt-then-MAC records are longer still).
+  const EVP_MD* mac = EVP_get_digestbynid(SSL_CIPHER_get_digest_nid(suite));
+  const size_t block = static_cast<size_t>(std::max(EVP_CIPHER_get_block_size(cipher), 1));
+  const size_t macSize = mac ? static_cast<size_t>(EVP_MD_get_size(mac)) : 0;
+  return static_cast<size_t>(EVP_CIPHER_get_iv_length(cipher)) + (macSize + 1 + block - 1) / block * block;
+}
+
 std::optional<Bytes> DtlsSession::exportKeyingMaterial(std::string_view label, size_t length) const {
   if (state_ != DtlsSessionState::kEstablished) return std::nullopt;
   Bytes out(length);

@@ -90,6 +90,10 @@ class DtlsSession {
   // or no peer certificate.
   std::optional<std::string> peerCertificateFingerprint(std::string_view algorithm) const;
   uint16_t srtpProfile() const;  // negotiated IANA id, 0 when use_srtp was not negotiated
+  // The smallest fragment a record protected by the chosen cipher suite can have (explicit nonce
+  // or IV + tag or MAC + CBC padding; a lower bound), from the moment the suite is chosen
+  // (ServerHello); 0 before. DtlsTransport refuses shorter protected records.
+  size_t minProtectedRecordLength() const;
   std::optional<Bytes> exportKeyingMaterial(std::string_view label, size_t length) const;
 
   // Largest record DTLS 1.2 allows (2^14 + 2048 ciphertext + 13-byte header, RFC 6347 §4.1).

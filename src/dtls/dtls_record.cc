@@ -28,4 +28,15 @@ bool isWellFramedDtlsDatagram(std::span<const uint8_t> datagram) {
   return true;
 }
 
+RecordVerdict screenRecord(const DtlsRecordHeader& h, const RecordPolicy& policy) {
+  if (h.epoch == 0) {
+    if (policy.handshakeDone) return RecordVerdict::kOldEpoch;
+    return h.contentType == DtlsRecordHeader::kApplicationData ? RecordVerdict::kUnexpectedType : RecordVerdict::kPass;
+  }
+  if (h.epoch > 1) return RecordVerdict::kFutureEpoch;
+  if (h.contentType == DtlsRecordHeader::kChangeCipherSpec) return RecordVerdict::kUnexpectedType;
+  if (policy.minProtectedLength == 0) return RecordVerdict::kFutureEpoch;
+  return h.length < policy.minProtectedLength ? RecordVerdict::kTooShort : RecordVerdict::kPass;
+}
+
 }  // namespace atrium::dtls

@@ -49,6 +49,29 @@ struct DtlsRecordHeader {
 // True when `datagram` is exactly a sequence of well-formed records (at least one).
 bool isWellFramedDtlsDatagram(std::span<const uint8_t> datagram);
 
+// Which well-framed records may reach OpenSSL. Anyone who can spoof a peer's address can put
+// records on the wire, and whether OpenSSL discards a record that does not authenticate or fails
+// the whole connection over it differs between builds (3.0.19 fails on a protected record too
+// short for its nonce and tag). RFC 6347 §4.1.2.7 says invalid records are discarded silently,
+// so we decide it here, by rules that hold for every build:
+//  - epoch 0 is plaintext; once the handshake is done it carries nothing we need (a peer that
+//    repeats its final flight is answered on that flight's epoch-1 Finished), so it is refused;
+//    before that, application data in epoch 0 is refused (it cannot exist without keys);
+//  - epoch 1 carries alerts, handshake (Finished) and application data, never ChangeCipherSpec
+//    (sent in the old epoch), and every record is at least what the negotiated cipher adds
+//    (explicit nonce or IV, tag or MAC, padding); none exists before a cipher is chosen;
+//  - epoch 2 and later cannot exist: renegotiation is off.
+enum class RecordVerdict : uint8_t { kPass, kOldEpoch, kFutureEpoch, kUnexpectedType, kTooShort };
+
+struct RecordPolicy {
+  bool handshakeDone = false;
+  // Smallest fragment a record protected by the negotiated (or pending) cipher has; 0 while no
+  // cipher is chosen.
+  size_t minProtectedLength = 0;
+};
+
+RecordVerdict screenRecord(const DtlsRecordHeader& header, const RecordPolicy& policy);
+
 // RFC 7983 §7: a first byte in [20, 63] demultiplexes to DTLS.
 inline bool looksLikeDtls(std::span<const uint8_t> datagram) {
   return !datagram.empty() && datagram[0] >= 20 && datagram[0] <= 63;

@@ -60,6 +60,45 @@ TEST(DtlsDatagram, AcceptsRecordsBackToBack) {
   EXPECT_FALSE(isWellFramedDtlsDatagram({}));
 }
 
+TEST(DtlsRecordScreen, DecidesPerTypeEpochLengthAndHandshakeProgress) {
+  constexpr uint8_t kCcs = 20, kAlert = 21, kHs = 22, kApp = 23;
+  const RecordPolicy hello{false, 0};      // no cipher chosen yet
+  const RecordPolicy keyed{false, 24};     // AES-GCM chosen, handshake running
+  const RecordPolicy done{true, 24};       // handshake finished
+  struct Case {
+    const char* what;
+    uint8_t type;
+    uint16_t epoch;
+    uint16_t length;
+    RecordPolicy policy;
+    RecordVerdict expected;
+  } cases[] = {
+      {"ClientHello", kHs, 0, 200, hello, RecordVerdict::kPass},
+      {"plaintext alert in the handshake", kAlert, 0, 2, keyed, RecordVerdict::kPass},
+      {"ChangeCipherSpec in the handshake", kCcs, 0, 1, keyed, RecordVerdict::kPass},
+      {"epoch-0 application data", kApp, 0, 50, hello, RecordVerdict::kUnexpectedType},
+      {"epoch 1 before a cipher", kHs, 1, 61, hello, RecordVerdict::kFutureEpoch},
+      {"Finished", kHs, 1, 61, keyed, RecordVerdict::kPass},
+      {"repeated Finished after the handshake", kHs, 1, 61, done, RecordVerdict::kPass},
+      {"encrypted alert", kAlert, 1, 26, done, RecordVerdict::kPass},
+      {"application data", kApp, 1, 24, done, RecordVerdict::kPass},
+      {"the field report's forged CCS", kCcs, 1, 22, done, RecordVerdict::kUnexpectedType},
+      {"a long epoch-1 CCS", kCcs, 1, 200, done, RecordVerdict::kUnexpectedType},
+      {"data shorter than nonce and tag", kApp, 1, 22, done, RecordVerdict::kTooShort},
+      {"alert shorter than nonce and tag", kAlert, 1, 23, done, RecordVerdict::kTooShort},
+      {"short Finished in the handshake", kHs, 1, 10, keyed, RecordVerdict::kTooShort},
+      {"plaintext alert after the handshake", kAlert, 0, 2, done, RecordVerdict::kOldEpoch},
+      {"plaintext handshake after the handshake", kHs, 0, 100, done, RecordVerdict::kOldEpoch},
+      {"epoch 2", kApp, 2, 100, done, RecordVerdict::kFutureEpoch},
+      {"epoch 65535", kHs, 0xFFFF, 100, keyed, RecordVerdict::kFutureEpoch},
+  };
+  for (const auto& c : cases) {
+    auto h = DtlsRecordHeader::parse(record(c.type, 0xFEFD, c.epoch, 1, Bytes(c.length, 0)));
+    ASSERT_TRUE(h.has_value()) << c.what;
+    EXPECT_EQ(screenRecord(*h, c.policy), c.expected) << c.what;
+  }
+}
+
 TEST(DtlsDemux, FirstByteRangeFromRfc7983) {
   EXPECT_FALSE(looksLikeDtls(Bytes{19}));
   EXPECT_TRUE(looksLikeDtls(Bytes{20}));

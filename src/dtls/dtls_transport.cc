@@ -105,10 +105,35 @@ DtlsState DtlsTransport::feed(std::span<const uint8_t> datagram, int64_t nowMs) 
     return state_;
   }
   if (state_ == DtlsState::kNew) start(nowMs);
+  const auto admitted = screen(datagram);
+  if (admitted.empty()) return state_;
   ++stats_.datagramsIn;
-  session_->feed(datagram);
+  session_->feed(admitted);
   sync(nowMs);
   return state_;
+}
+
+std::span<const uint8_t> DtlsTransport::screen(std::span<const uint8_t> datagram) {
+  const RecordPolicy policy{session_->state() == crypto::DtlsSessionState::kEstablished,
+                            session_->minProtectedRecordLength()};
+  // Walks the records of a datagram already known to be well framed.
+  auto forEachRecord = [datagram](auto&& visit) {
+    for (auto rest = datagram; !rest.empty();) {
+      const auto header = DtlsRecordHeader::parse(rest);
+      const size_t size = DtlsRecordHeader::kSize + header->length;
+      visit(*header, rest.first(size));
+      rest = rest.subspan(size);
+    }
+  };
+  uint64_t refused = 0;
+  forEachRecord([&](const DtlsRecordHeader& h, auto) { refused += screenRecord(h, policy) != RecordVerdict::kPass; });
+  if (refused == 0) return datagram;
+  stats_.refusedRecords += refused;
+  screened_.clear();
+  forEachRecord([&](const DtlsRecordHeader& h, std::span<const uint8_t> record) {
+    if (screenRecord(h, policy) == RecordVerdict::kPass) screened_.insert(screened_.end(), record.begin(), record.end());
+  });
+  return screened_;
 }
 
 std::optional<Bytes> DtlsTransport::pollOutgoing() {
@@ -190,6 +215,7 @@ void DtlsTransport::completeHandshake() {
   std::fill(material->begin(), material->end(), uint8_t{0});
   keys_ = std::move(keys);
   state_ = DtlsState::kConnected;
+  connectedOnce_ = true;
 }
 
 void DtlsTransport::fail(std::string reason) {

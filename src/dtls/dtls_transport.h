@@ -5,7 +5,9 @@
 // crypto::DtlsSession (the OpenSSL adapter):
 //  - the peer certificate must match the SDP fingerprint (setRemoteFingerprint), checked when
 //    the handshake ends; if the fingerprint arrives later, the check waits for it;
-//  - malformed datagrams are dropped and counted before OpenSSL sees them;
+//  - malformed datagrams are dropped and counted before OpenSSL sees them, and so are well-framed
+//    records no legitimate peer sends at that point (screenRecord in dtls_record.h): a forged
+//    record never reaches OpenSSL's decision to fail a connection, whatever its version;
 //  - a handshake deadline on the caller's clock (`nowMs`), so a stalled peer ends in kFailed;
 //  - on success the negotiated SRTP profile and the keys exported with "EXTRACTOR-dtls_srtp",
 //    split per RFC 5764 §4.2.
@@ -78,6 +80,7 @@ struct DtlsStats {
   uint64_t datagramsOut = 0;
   uint64_t malformedDropped = 0;  // not a sequence of well-formed DTLS records
   uint64_t ignoredDropped = 0;    // well-formed but arrived after failure/close
+  uint64_t refusedRecords = 0;    // well-framed records screenRecord() kept from OpenSSL
   uint64_t retransmissions = 0;   // flights re-sent by the timer
 };
 
@@ -113,9 +116,18 @@ class DtlsTransport {
   // Set once kConnected is reached.
   const std::optional<SrtpKeyMaterial>& srtpKeys() const { return keys_; }
   const std::string& failureReason() const { return failureReason_; }
+  // kFailed after having been kConnected: the session died under live media, not in a handshake.
+  bool failedAfterConnect() const { return state_ == DtlsState::kFailed && connectedOnce_; }
+#ifdef ATRIUM_TEST_HOOKS
+  // Fails the transport as if OpenSSL had, so tests can drive the recovery of a dead session.
+  void failForTest(std::string reason) { fail(std::move(reason)); }
+#endif
   const DtlsStats& stats() const { return stats_; }
 
  private:
+  // The records of `datagram` that may reach OpenSSL: the datagram itself when all may (the
+  // common case), else a copy of those that may in screened_, possibly empty.
+  std::span<const uint8_t> screen(std::span<const uint8_t> datagram);
   void sync(int64_t nowMs);
   void completeHandshake();
   void fail(std::string reason);
@@ -130,6 +142,8 @@ class DtlsTransport {
   std::optional<int64_t> retransmitAtMs_;
   std::optional<SrtpKeyMaterial> keys_;
   std::string failureReason_;
+  bool connectedOnce_ = false;
+  Bytes screened_;
   DtlsStats stats_;
 };
 

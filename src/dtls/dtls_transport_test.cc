@@ -168,29 +168,122 @@ TEST(DtlsTransport, GarbageIntoANewServerIsDroppedWithoutStarting) {
   EXPECT_EQ(server->stats().datagramsIn, 0u);
 }
 
-TEST(DtlsTransport, WellFramedGarbageRecordsNeverCrash) {
-  // Valid record framing around random content reaches OpenSSL; it may fail the handshake or
-  // ignore the record, but a connected session ignores undecryptable records.
+Bytes forgedRecord(uint8_t type, uint16_t epoch, size_t length, std::mt19937& rng) {
+  Bytes d = {type, 0xFE, 0xFD, static_cast<uint8_t>(epoch >> 8), static_cast<uint8_t>(epoch)};
+  for (int j = 0; j < 6; ++j) d.push_back(static_cast<uint8_t>(rng()));
+  d.push_back(static_cast<uint8_t>(length >> 8));
+  d.push_back(static_cast<uint8_t>(length));
+  for (size_t j = 0; j < length; ++j) d.push_back(static_cast<uint8_t>(rng()));
+  return d;
+}
+
+// Application data still flows from `from` to `to` (the session survived).
+void expectDataFlows(DtlsTransport& from, DtlsTransport& to, int64_t now) {
+  const Bytes message{9, 8, 7, 6};
+  ASSERT_TRUE(from.sendData(message));
+  testing::deliver(drain(from), to, now);
+  EXPECT_EQ(to.pollReceivedData(), message);
+}
+
+TEST(DtlsTransport, ConnectedEndsSurviveEveryForgedRecord) {
+  // Whatever the OpenSSL build does with a record that does not authenticate, a connected end
+  // never sees its state change: content type x epoch x length class (around the 24 bytes an
+  // AES-GCM record adds, and a full one), for server and client.
   std::mt19937 rng(3);
   Pair pair;
   pair.handshake();
   ASSERT_TRUE(pair.connected());
+  const uint8_t types[] = {20, 21, 22, 23};
+  const uint16_t epochs[] = {0, 1, 2, 0xFFFF};
+  const size_t lengths[] = {1, 2, 16, 22, 23, 24, 25, 48, 200, 1200};
+  size_t fed = 0;
+  for (DtlsTransport* end : {pair.server.get(), pair.client.get()}) {
+    for (uint8_t type : types)
+      for (uint16_t epoch : epochs)
+        for (size_t length : lengths)
+          for (int copy = 0; copy < 3; ++copy) {
+            end->feed(forgedRecord(type, epoch, length, rng), pair.now);
+            ++fed;
+            ASSERT_EQ(end->state(), DtlsState::kConnected)
+                << "type " << int(type) << " epoch " << epoch << " length " << length << ": " << end->failureReason();
+          }
+    EXPECT_EQ(end->stats().malformedDropped, 0u);
+    // Refused here, or passed to OpenSSL (epoch 1 alert/handshake/data long enough) and discarded.
+    EXPECT_GT(end->stats().refusedRecords, 0u);
+    while (end->pollOutgoing()) {
+    }
+  }
+  EXPECT_EQ(fed, 2 * 4 * 4 * 10 * 3u);
+  expectDataFlows(*pair.client, *pair.server, pair.now);
+  expectDataFlows(*pair.server, *pair.client, pair.now);
+}
+
+TEST(DtlsTransport, TheSpoofedChangeCipherSpecOfTheFieldReportIsRefused) {
+  // 14 FEFD 0001 <6 random bytes> 0016 <22 random bytes>: 35 bytes that froze live calls.
+  std::mt19937 rng(35);
+  Pair pair;
+  pair.handshake();
+  ASSERT_TRUE(pair.connected());
+  const Bytes forged = forgedRecord(20, 1, 22, rng);
+  ASSERT_EQ(forged.size(), 35u);
+  const uint64_t reachedOpenSsl = pair.server->stats().datagramsIn;
+  pair.server->feed(forged, pair.now);
+  pair.client->feed(forged, pair.now);
+  EXPECT_TRUE(pair.connected());
+  EXPECT_EQ(pair.server->stats().refusedRecords, 1u);
+  EXPECT_EQ(pair.server->stats().datagramsIn, reachedOpenSsl);  // it never reached OpenSSL
+  expectDataFlows(*pair.client, *pair.server, pair.now);
+}
+
+TEST(DtlsTransport, ForgedRecordsBesideRealOnesLeaveTheRealOnesThrough) {
+  std::mt19937 rng(4);
+  Pair pair;
+  pair.handshake();
+  ASSERT_TRUE(pair.connected());
+  const Bytes message(100, 0x42);
+  ASSERT_TRUE(pair.client->sendData(message));
+  auto real = drain(*pair.client);
+  ASSERT_EQ(real.size(), 1u);
+  Bytes datagram = forgedRecord(23, 1, 22, rng);         // too short for AES-GCM
+  const Bytes old = forgedRecord(21, 0, 2, rng);          // plaintext alert after the handshake
+  datagram.insert(datagram.end(), old.begin(), old.end());
+  datagram.insert(datagram.end(), real[0].begin(), real[0].end());
+  pair.server->feed(datagram, pair.now);
+  EXPECT_EQ(pair.server->state(), DtlsState::kConnected);
+  EXPECT_EQ(pair.server->stats().refusedRecords, 2u);
+  EXPECT_EQ(pair.server->pollReceivedData(), message);
+}
+
+TEST(DtlsTransport, WellFramedGarbageNeverConnectsAFreshServer) {
+  std::mt19937 rng(5);
   auto fresh = testing::makeTransport(DtlsRole::kServer);
   for (int i = 0; i < 300; ++i) {
-    Bytes d = {static_cast<uint8_t>(20 + rng() % 4), 0xFE, 0xFD, 0, static_cast<uint8_t>(rng() % 3)};
-    for (int j = 0; j < 6; ++j) d.push_back(static_cast<uint8_t>(rng()));
-    const size_t length = 1 + rng() % 200;
-    d.push_back(static_cast<uint8_t>(length >> 8));
-    d.push_back(static_cast<uint8_t>(length));
-    for (size_t j = 0; j < length; ++j) d.push_back(static_cast<uint8_t>(rng()));
-    if (d[0] != 21) pair.server->feed(d, pair.now);  // alerts in epoch 0 may close: skip those
-    fresh->feed(d, 0);
+    fresh->feed(forgedRecord(static_cast<uint8_t>(20 + rng() % 4), static_cast<uint16_t>(rng() % 3), 1 + rng() % 200, rng), 0);
     while (fresh->pollOutgoing()) {
     }
   }
-  EXPECT_EQ(pair.server->state(), DtlsState::kConnected);
-  EXPECT_EQ(pair.server->stats().malformedDropped, 0u);
   EXPECT_NE(fresh->state(), DtlsState::kConnected);
+  EXPECT_EQ(fresh->stats().malformedDropped, 0u);
+}
+
+TEST(DtlsTransport, AFailureAfterConnectingIsToldApart) {
+  Pair pair;
+  EXPECT_FALSE(pair.server->failedAfterConnect());
+  pair.handshake();
+  ASSERT_TRUE(pair.connected());
+  EXPECT_FALSE(pair.server->failedAfterConnect());
+  // A fatal alert from the authenticated peer (here: the client fails and says so) ends it.
+  Pair mismatch;
+  ASSERT_TRUE(mismatch.server->setRemoteFingerprint("sha-256", testing::serverContext().fingerprintSha256(), 0).ok());
+  mismatch.handshake();
+  ASSERT_EQ(mismatch.server->state(), DtlsState::kFailed);
+  EXPECT_FALSE(mismatch.server->failedAfterConnect());  // it never connected
+#ifdef ATRIUM_TEST_HOOKS
+  pair.server->failForTest("test");
+  EXPECT_EQ(pair.server->state(), DtlsState::kFailed);
+  EXPECT_TRUE(pair.server->failedAfterConnect());
+  EXPECT_EQ(pair.server->failureReason(), "test");
+#endif
 }
 
 TEST(DtlsTransport, CloseNotifyClosesThePeer) {
