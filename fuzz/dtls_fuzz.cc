@@ -3,7 +3,9 @@
 //
 // Input layout: <mode byte> [<profile byte> for SRTP modes] then datagrams, each prefixed by a
 // 16-bit big-endian length (a last datagram shorter than its prefix is the rest of the input).
-// mode % 4: 0 = DTLS server, 1 = DTLS client, 2 = SRTP, 3 = SRTCP.
+// mode % 5: 0 = DTLS server, 1 = DTLS client, 2 = SRTP, 3 = SRTCP, 4 = a server and a client that
+// completed their handshake, the datagrams going to the connected server: whatever arrives from a
+// forger, the session stays connected and still carries data (issue 9).
 // The seed corpus (fuzz/corpus/dtls) holds ClientHellos and a client's flights captured from
 // dtls_test (ATRIUM_WRITE_DTLS_CORPUS). Any crash, sanitizer report or broken invariant is a bug.
 #include <cstdint>
@@ -61,7 +63,7 @@ void fuzzDtls(dtls::DtlsRole role, std::span<const uint8_t> rest) {
     while (t.pollReceivedData()) {
     }
     const auto& s = t.stats();
-    check(s.datagramsIn + s.malformedDropped + s.ignoredDropped == fed);
+    check(s.datagramsIn + s.malformedDropped + s.ignoredDropped + s.refusedDatagrams == fed);
     // Nobody outside can finish a handshake with our key, and none fakes a Finished.
     check(t.state() != dtls::DtlsState::kConnected);
     check(!t.srtpKeys().has_value());
@@ -69,6 +71,49 @@ void fuzzDtls(dtls::DtlsRole role, std::span<const uint8_t> rest) {
   t.close();
   while (t.pollOutgoing()) {
   }
+}
+
+const crypto::DtlsContext& peerContext() {
+  static const auto context = crypto::DtlsContext::create("fuzz peer");
+  check(context.ok());
+  return **context;
+}
+
+std::unique_ptr<dtls::DtlsTransport> endpoint(dtls::DtlsRole role) {
+  dtls::DtlsTransportOptions options;
+  options.role = role;
+  auto t = dtls::DtlsTransport::create(role == dtls::DtlsRole::kServer ? context() : peerContext(), options);
+  check(t.ok());
+  const auto& other = role == dtls::DtlsRole::kServer ? peerContext() : context();
+  check((*t)->setRemoteFingerprint("sha-256", other.fingerprintSha256(), 0).ok());
+  return std::move(*t);
+}
+
+void pass(dtls::DtlsTransport& from, dtls::DtlsTransport& to) {
+  while (auto d = from.pollOutgoing()) to.feed(*d, 0);
+}
+
+void fuzzConnected(std::span<const uint8_t> rest) {
+  auto server = endpoint(dtls::DtlsRole::kServer);
+  auto client = endpoint(dtls::DtlsRole::kClient);
+  client->start(0);
+  for (int i = 0; i < 8; ++i) {
+    pass(*client, *server);
+    pass(*server, *client);
+  }
+  check(server->state() == dtls::DtlsState::kConnected && client->state() == dtls::DtlsState::kConnected);
+  for (auto datagram : splitDatagrams(rest)) {
+    server->feed(datagram, 0);
+    check(server->state() == dtls::DtlsState::kConnected);
+    while (server->pollOutgoing()) {
+    }
+    while (server->pollReceivedData()) {
+    }
+  }
+  const std::vector<uint8_t> message{1, 2, 3};
+  check(client->sendData(message));
+  pass(*client, *server);
+  check(server->pollReceivedData() == message);
 }
 
 void fuzzSrtp(bool rtcp, uint8_t profileByte, std::span<const uint8_t> rest) {
@@ -111,12 +156,13 @@ void fuzzSrtp(bool rtcp, uint8_t profileByte, std::span<const uint8_t> rest) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const std::span<const uint8_t> input(data, size);
-  switch (input[0] % 4) {
+  switch (input[0] % 5) {
     case 0: fuzzDtls(dtls::DtlsRole::kServer, input.subspan(1)); break;
     case 1: fuzzDtls(dtls::DtlsRole::kClient, input.subspan(1)); break;
+    case 4: fuzzConnected(input.subspan(1)); break;
     default:
       if (size < 2) return 0;
-      fuzzSrtp(input[0] % 4 == 3, input[1], input.subspan(2));
+      fuzzSrtp(input[0] % 5 == 3, input[1], input.subspan(2));
       break;
   }
   return 0;

@@ -286,8 +286,9 @@ export class Atrium {
 
   /**
    * ICE restart of both media connections (not part of the TRTC API). The SDK does it by itself
-   * when a connection fails, stays disconnected, or is still down after the signaling connection
-   * was resumed; apps may call it when they know the network changed.
+   * when a connection stays disconnected, or is still down after the signaling connection was
+   * resumed (a connection that *failed* it builds anew instead); apps may call it when they know
+   * the network changed.
    */
   async restartIce() {
     await Promise.all([this._publisher?.restartIce(), this._subscriber?.restartIce()]);
@@ -429,6 +430,14 @@ export class Atrium {
         this._onStreamEvent(msg.event, d);
         break;
       case 'active-speaker': this._emit(EVENT.ACTIVE_SPEAKER, { userId: d.userId }); break;
+      case 'media-failed': {
+        // The server lost its end of one of our connections: build that one anew (the call
+        // goes on; subscribers see our streams stop and come back).
+        console.warn(`atrium: the server lost the ${d.connection} connection (${d.reason}); reconnecting it`);
+        const side = d.connection === 'publish' ? this._publisher : d.connection === 'subscribe' ? this._subscriber : null;
+        side?.rebuild().catch((e) => this._emit(EVENT.ERROR, e));
+        break;
+      }
       case 'error': this._emit(EVENT.ERROR, new RtcError(ERROR_CODE.SERVER_ERROR, d.message, d.code, d.name)); break;
     }
   }
@@ -485,9 +494,14 @@ export class Atrium {
         const s = this._session;
         const res = await this._request('resume', { sessionId: s.sessionId, resumeToken: s.resumeToken, lastSeq: s.lastSeq });
         if (res.eventsLost) for (const u of res.users) this._emit(EVENT.REMOTE_USER_ENTER, { userId: u.userId });
-        // A network change that dropped signaling usually broke the media paths too.
-        for (const pc of Object.values(this.getPeerConnections()))
-          if (pc && pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') { this.restartIce().catch(() => {}); break; }
+        // A network change that dropped signaling usually broke the media paths too: a failed
+        // connection is built anew, one that only lost its path restarts ICE.
+        for (const side of [this._publisher, this._subscriber]) {
+          const pc = side?.pc;
+          if (!pc) continue;
+          if (pc.connectionState === 'failed') side.rebuild().catch(() => {});
+          else if (pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') side.restartIce().catch(() => {});
+        }
         this._setState('RECONNECTED');
         this._setState('CONNECTED');
         return;

@@ -20,6 +20,7 @@
 #include "app/room_activity_sink.h"
 #include "app/store_ports.h"
 #include "callback/dispatcher.h"
+#include "crypto/dtls_context.h"
 #include "auth/ticket.h"
 #include "base/log.h"
 
@@ -99,6 +100,16 @@ int run(const Settings& settings) {
   auto media = MediaPlane::create(options->media, clock);
   if (!media.ok()) return fail(media.error());
   service.setMedia(media->get());
+  // A media transport that failed is gone from its worker: forget its connection and tell the
+  // client, which builds a new one (docs/protocol.md `media-failed`).
+  (*media)->watchTransportFailures([&loop, &service, plane = media->get()](uint64_t transportId, std::string reason) {
+    loop.post([&service, plane, transportId, reason = std::move(reason)] {
+      if (auto lost = plane->transportFailed(transportId)) service.mediaConnectionFailed(lost->session, lost->connection, reason);
+    });
+  });
+#ifdef ATRIUM_TEST_HOOKS
+  service.allowTestRequestsForTest(settings.isDev());
+#endif
   RouteContext routes{settings.isDev(), settings.str("dev.web_root"), demo ? demo->sdkAppId : 0,
                       demo ? demo->secretKey : ""};
   if (routes.webRoot.empty()) routes.webRoot = ATRIUM_SOURCE_DIR "/sdk/web";
@@ -178,6 +189,7 @@ int run(const Settings& settings) {
 
   uint16_t port = server.port();
   uint16_t apiPort = apiServer.port();
+  base::log::info("media: DTLS by {}", crypto::openSslVersion());
   base::log::info("signaling listening on {}:{} ({})", options->server.address, port, options->server.tls ? "wss" : "ws");
   base::log::info("server API listening on {}:{} ({})", options->apiServer.address, apiPort,
                   options->apiServer.tls ? "https" : "http");

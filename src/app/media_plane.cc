@@ -60,6 +60,14 @@ sfu::LayerSpec layersOf(const sdp::PublishSection& s) {
   return layers;
 }
 
+// The peer's certificate fingerprint to check: SHA-256 when it offers several.
+sdp::Fingerprint chosenFingerprint(const sdp::RemoteTransport& remote) {
+  sdp::Fingerprint out;
+  for (const auto& fp : remote.fingerprints)
+    if (out.algorithm.empty() || fp.algorithm == "sha-256") out = fp;
+  return out;
+}
+
 uint32_t randomSsrc() {
   auto b = crypto::randomBytes(4);
   uint32_t v = (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
@@ -124,7 +132,7 @@ std::vector<uint16_t> MediaPlane::ports() const {
 MediaPlane::Connection& MediaPlane::ensureConnection(Peer& peer, std::optional<Connection>& slot) {
   if (slot) return *slot;
   ice::IceLiteAgent agent;
-  Connection c{nextTransportId_++, agent.localCredentials(), 1, {}};
+  Connection c{nextTransportId_++, agent.localCredentials(), 1, {}, {}};
   dtls::DtlsTransportOptions dtlsOptions;
   dtlsOptions.role = dtls::DtlsRole::kServer;
   dtlsOptions.srtpProfiles = options_.srtpProfiles;
@@ -177,7 +185,8 @@ MediaPlane::Peer* MediaPlane::findPublisher(const base::RoomKey& room, const std
 }
 
 base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessionRef& ref, const std::string& offerSdp,
-                                                        const std::map<std::string, std::string>& streamsByMid) {
+                                                        const std::map<std::string, std::string>& streamsByMid,
+                                                        bool reconnect) {
   auto offer = sdp::SessionDescription::parse(offerSdp);
   if (!offer.ok()) return sdpError(offer.error());
   Peer& peer = peers_[ref.session];
@@ -185,9 +194,20 @@ base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessi
   peer.room = ref.room;
   peer.userId = ref.userId;
   bool fresh = !peer.pub;
-  Connection& c = ensureConnection(peer, peer.pub);
-  auto answer = sdp::answerPublishOffer(*offer, localParams(peer, c));
+  auto answer = sdp::answerPublishOffer(*offer, localParams(peer, ensureConnection(peer, peer.pub)));
   if (!answer.ok()) return sdpError(answer.error());
+  // A new peer connection (the client says so, or its certificate changed: browsers make one per
+  // connection) needs a new DTLS session, which only a new transport has.
+  const sdp::Fingerprint fingerprint = chosenFingerprint(answer->params.remote);
+  const bool renewed = !fresh && (reconnect || fingerprint != peer.pub->remoteFingerprint);
+  if (renewed) {
+    retirePublishing(peer);
+    fresh = true;
+    answer = sdp::answerPublishOffer(*offer, localParams(peer, ensureConnection(peer, peer.pub)));
+    if (!answer.ok()) return sdpError(answer.error());
+  }
+  Connection& c = *peer.pub;
+  c.remoteFingerprint = fingerprint;
   // New ICE credentials in a re-offer are an ICE restart (the browser's network changed, or its
   // ICE failed): answer with new credentials of ours too.
   bool restart = !fresh && answer->params.remote.iceUfrag != c.remoteUfrag;
@@ -197,18 +217,18 @@ base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessi
     if (!answer.ok()) return sdpError(answer.error());
   }
   c.remoteUfrag = answer->params.remote.iceUfrag;
+  signal::PublishResult result;
+  result.renewed = renewed;
   std::map<std::string, sdp::StreamType, std::less<>> byMid;
   for (const auto& [mid, stream] : streamsByMid) byMid[mid] = streamTypeOf(stream);
   if (auto st = sdp::applyStreamTypes(answer->params, byMid); !st.ok()) return sdpError(st.error());
 
   const auto& remote = answer->params.remote;
-  std::string fpAlg, fpValue;
-  for (const auto& fp : remote.fingerprints)
-    if (fpAlg.empty() || fp.algorithm == "sha-256") fpAlg = fp.algorithm, fpValue = fp.value;
   uint64_t transportId = c.transportId;
   MediaWorker& w = workerOf(peer);
   if (fresh)
-    w.post([transportId, ufrag = remote.iceUfrag, pwd = remote.icePwd, fpAlg, fpValue, now = clock_.steadyMs()](MediaWorker& worker) {
+    w.post([transportId, ufrag = remote.iceUfrag, pwd = remote.icePwd, fpAlg = fingerprint.algorithm,
+            fpValue = fingerprint.value, now = clock_.steadyMs()](MediaWorker& worker) {
       if (auto* t = worker.transport(transportId)) {
         (void)t->setRemoteIce(ufrag, pwd);
         (void)t->setRemoteFingerprint(fpAlg, fpValue, now);
@@ -224,7 +244,6 @@ base::Result<signal::PublishResult> MediaPlane::publish(const signal::MediaSessi
   });
   // Tracks: one per live section with a known SSRC or simulcast rids.
   std::map<std::string, Publication> next;
-  signal::PublishResult result;
   for (const auto& s : answer->params.sections) {
     if (s.rejected || !s.active || (s.ssrcs.empty() && s.rids.empty()) || s.codecs.empty()) continue;
     std::string stream = streamName(s.streamType);
@@ -322,17 +341,61 @@ void MediaPlane::dropPublications(Peer& peer) {
   peer.published.clear();
 }
 
+void MediaPlane::retirePublishing(Peer& peer) {
+  dropPublications(peer);
+  workerOf(peer).post([id = peer.pub->transportId](MediaWorker& worker) { worker.removeTransport(id); });
+  peer.pub.reset();
+}
+
+void MediaPlane::retireSubscribing(Peer& peer) {
+  // The worker's removeTransport takes the down-tracks with it (Router::removePeer).
+  workerOf(peer).post([id = peer.sub->transportId](MediaWorker& worker) { worker.removeTransport(id); });
+  peer.sub.reset();
+  peer.subscribed.clear();
+  peer.lastOffer.reset();
+}
+
+void MediaPlane::watchTransportFailures(MediaWorker::FailureSink sink) {
+  for (auto& w : workers_) w->post([sink](MediaWorker& worker) { worker.setFailureSink(sink); });
+}
+
+std::optional<MediaPlane::LostConnection> MediaPlane::transportFailed(uint64_t transportId) {
+  for (auto& [session, peer] : peers_) {
+    if (peer.pub && peer.pub->transportId == transportId) {
+      retirePublishing(peer);
+      return LostConnection{session, signal::MediaConnection::kPublish};
+    }
+    if (peer.sub && peer.sub->transportId == transportId) {
+      retireSubscribing(peer);
+      return LostConnection{session, signal::MediaConnection::kSubscribe};
+    }
+  }
+  return std::nullopt;
+}
+
+#ifdef ATRIUM_TEST_HOOKS
+void MediaPlane::failConnectionForTest(const signal::MediaSessionRef& ref, signal::MediaConnection connection) {
+  auto it = peers_.find(ref.session);
+  if (it == peers_.end()) return;
+  const auto& slot = connection == signal::MediaConnection::kPublish ? it->second.pub : it->second.sub;
+  if (slot)
+    workerOf(it->second).post([id = slot->transportId](MediaWorker& worker) { worker.failTransportForTest(id); });
+}
+#endif
+
 void MediaPlane::unpublish(const signal::MediaSessionRef& ref) {
   auto it = peers_.find(ref.session);
   if (it != peers_.end()) dropPublications(it->second);
 }
 
 base::Result<std::string> MediaPlane::subscribe(const signal::MediaSessionRef& ref,
-                                                const std::vector<signal::StreamWant>& streams, bool iceRestart) {
+                                                const std::vector<signal::StreamWant>& streams, bool iceRestart,
+                                                bool reconnect) {
   Peer& peer = peers_[ref.session];
   peer.worker = ref.worker;
   peer.room = ref.room;
   peer.userId = ref.userId;
+  if (reconnect && peer.sub) retireSubscribing(peer);
   bool fresh = !peer.sub;
   Connection& c = ensureConnection(peer, peer.sub);
   MediaWorker& w = workerOf(peer);
@@ -401,11 +464,9 @@ base::Status MediaPlane::subscribeAnswer(const signal::MediaSessionRef& ref, con
   if (!answer.ok()) return sdpError(answer.error());
   auto params = sdp::applySubscribeAnswer(*it->second.lastOffer, *answer);
   if (!params.ok()) return sdpError(params.error());
-  std::string fpAlg, fpValue;
-  for (const auto& fp : params->remote.fingerprints)
-    if (fpAlg.empty() || fp.algorithm == "sha-256") fpAlg = fp.algorithm, fpValue = fp.value;
+  const sdp::Fingerprint fp = chosenFingerprint(params->remote);
   workerOf(it->second).post([id = it->second.sub->transportId, ufrag = params->remote.iceUfrag, pwd = params->remote.icePwd,
-                             fpAlg, fpValue, now = clock_.steadyMs()](MediaWorker& worker) {
+                             fpAlg = fp.algorithm, fpValue = fp.value, now = clock_.steadyMs()](MediaWorker& worker) {
     if (auto* t = worker.transport(id)) {
       (void)t->setRemoteIce(ufrag, pwd);
       (void)t->setRemoteFingerprint(fpAlg, fpValue, now);

@@ -83,12 +83,28 @@ class MediaPlane final : public signal::MediaControl {
   void sampleVolumes(const VolumeSink& sink);
 
   base::Result<signal::PublishResult> publish(const signal::MediaSessionRef& ref, const std::string& offerSdp,
-                                              const std::map<std::string, std::string>& streamsByMid) override;
+                                              const std::map<std::string, std::string>& streamsByMid, bool reconnect) override;
   void unpublish(const signal::MediaSessionRef& ref) override;
   base::Result<std::string> subscribe(const signal::MediaSessionRef& ref, const std::vector<signal::StreamWant>& streams,
-                                      bool iceRestart) override;
+                                      bool iceRestart, bool reconnect) override;
   base::Status subscribeAnswer(const signal::MediaSessionRef& ref, const std::string& answerSdp) override;
   void sessionEnded(const signal::MediaSessionRef& ref) override;
+#ifdef ATRIUM_TEST_HOOKS
+  void failConnectionForTest(const signal::MediaSessionRef& ref, signal::MediaConnection connection) override;
+#endif
+
+  // Failed transports (a DTLS session that died, in its handshake or under live media). Each
+  // worker removes its failed transport itself and reports it to `sink` on the worker's thread;
+  // the caller posts it to the control thread and calls transportFailed there.
+  void watchTransportFailures(MediaWorker::FailureSink sink);
+  // Control thread: forgets the connection whose transport failed, and the publications or
+  // subscriptions it carried. Returns whose connection it was; nullopt when it is already gone
+  // (replaced, or the session ended).
+  struct LostConnection {
+    room::SessionId session = 0;
+    signal::MediaConnection connection = signal::MediaConnection::kPublish;
+  };
+  std::optional<LostConnection> transportFailed(uint64_t transportId);
 
  private:
   struct Connection {  // one browser peer connection
@@ -96,6 +112,7 @@ class MediaPlane final : public signal::MediaControl {
     ice::IceCredentials ice;
     uint64_t sdpVersion = 1;
     std::string remoteUfrag;  // the browser's, to notice an ICE restart in a new offer
+    sdp::Fingerprint remoteFingerprint;  // the browser's certificate: a new one means a new peer connection
   };
   struct Publication {
     sfu::TrackId track = 0;
@@ -125,6 +142,10 @@ class MediaPlane final : public signal::MediaControl {
   sdp::LocalParams localParams(const Peer& peer, Connection& c);
   Peer* findPublisher(const base::RoomKey& room, const std::string& userId);
   void dropPublications(Peer& peer);
+  // Removes a connection's transport from its worker and forgets it (and, for the subscribing
+  // one, its subscriptions); the next request builds a new one.
+  void retirePublishing(Peer& peer);
+  void retireSubscribing(Peer& peer);
 
   MediaOptions options_;
   base::Clock& clock_;

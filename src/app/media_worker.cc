@@ -133,16 +133,41 @@ void MediaWorker::onRtcp(transport::WebRtcTransport& t, std::span<uint8_t> packe
 void MediaWorker::onStateChanged(transport::WebRtcTransport& t) {
   base::log::debug("media transport {} is {}", t.id(), transport::toString(t.state()));
   auto it = transports_.find(t.id());
-  if (it == transports_.end() || it->second.dtlsCounted) return;
-  // kConnected needs a finished DTLS handshake; kFailed comes only from a failed one.
-  if (t.state() == transport::TransportState::kConnected) {
+  if (it == transports_.end()) return;
+  // kConnected needs a finished DTLS handshake; kFailed comes only from a failed DTLS session.
+  if (t.state() == transport::TransportState::kConnected && !it->second.dtlsCounted) {
     metrics::bump(counters_.dtlsConnected);
     it->second.dtlsCounted = true;
-  } else if (t.state() == transport::TransportState::kFailed) {
-    metrics::bump(counters_.dtlsFailed);
-    it->second.dtlsCounted = true;
+  } else if (t.state() == transport::TransportState::kFailed && !it->second.failed) {
+    onFailed(t, it->second);
   }
 }
+
+void MediaWorker::onFailed(transport::WebRtcTransport& t, Entry& e) {
+  // A failed DTLS session never recovers (an ICE restart does not redo DTLS): the transport only
+  // drops everything from here on. Nothing may keep it silently: count it, say why, remove it,
+  // and let the client build a new connection.
+  e.failed = true;
+  const bool afterConnect = t.dtls().failedAfterConnect();
+  if (afterConnect) {
+    metrics::bump(counters_.dtlsFailedAfterConnect);
+  } else if (!e.dtlsCounted) {
+    metrics::bump(counters_.dtlsFailed);
+    e.dtlsCounted = true;
+  }
+  const std::string& reason = t.dtls().failureReason();
+  base::log::warn("media transport {} failed {}: {}; removing it, the client will reconnect", t.id(),
+                  afterConnect ? "after connecting" : "in its DTLS handshake", reason);
+  // Not now: the transport is in the middle of the call that told us.
+  loop_.post([this, id = t.id()] { removeTransport(id); });
+  if (failureSink_) failureSink_(t.id(), reason);
+}
+
+#ifdef ATRIUM_TEST_HOOKS
+void MediaWorker::failTransportForTest(uint64_t id) {
+  if (auto* t = transport(id)) t->failForTest("failed on purpose by a test hook");
+}
+#endif
 
 void MediaWorker::publishCounters() {
   WorkerTotals totals{removed_, port_.counters(), router_.stats(), transports_.size(), router_.trackCount(), {}, 0};

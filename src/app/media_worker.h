@@ -53,6 +53,14 @@ class MediaWorker final : public transport::TransportListener, public sfu::PeerO
   // this a browser whose restart comes from a new port (or a new TCP connection) is unroutable.
   void restartIce(uint64_t id, std::string_view remoteUfrag, std::string_view remotePwd, const ice::IceCredentials& local);
   sfu::Router& router() { return router_; }
+  // A transport that fails (its DTLS session died, in the handshake or under live media) is
+  // counted, logged, removed, and reported here — on the worker's thread, so the sink posts on.
+  using FailureSink = std::function<void(uint64_t transportId, std::string reason)>;
+  void setFailureSink(FailureSink sink) { failureSink_ = std::move(sink); }
+#ifdef ATRIUM_TEST_HOOKS
+  // Kills a transport's DTLS session as a fatal error would; the failure path does the rest.
+  void failTransportForTest(uint64_t id);
+#endif
 
   // Any thread: what /metrics reads (atomics this worker's thread alone writes).
   const metrics::WorkerCounters& counters() const { return counters_; }
@@ -71,7 +79,9 @@ class MediaWorker final : public transport::TransportListener, public sfu::PeerO
   struct Entry {
     std::unique_ptr<transport::WebRtcTransport> transport;
     bool dtlsCounted = false;  // its handshake result is in counters_ (states can repeat)
+    bool failed = false;       // its failure is counted, reported, and its removal posted
   };
+  void onFailed(transport::WebRtcTransport& t, Entry& e);
 
   base::Clock& clock_;
   net::EventLoop loop_;
@@ -83,6 +93,7 @@ class MediaWorker final : public transport::TransportListener, public sfu::PeerO
   transport::TransportCounters removed_;  // totals of transports already gone
   int64_t lastTickMs_ = 0;
   int64_t maxLagMs_ = 0;  // since the last publish
+  FailureSink failureSink_;
   std::thread thread_;
 };
 

@@ -56,6 +56,7 @@ void accumulate(transport::TransportCounters& total, const transport::TransportC
   total.unknownDropped += add.unknownDropped;
   total.srtpDropped += add.srtpDropped;
   total.notSelectedDropped += add.notSelectedDropped;
+  total.dtlsDropped += add.dtlsDropped;
   total.rtpIn += add.rtpIn;
   total.rtcpIn += add.rtcpIn;
   total.rtpOut += add.rtpOut;
@@ -87,6 +88,7 @@ void publish(metrics::WorkerCounters& c, const WorkerTotals& t) {
   drop(DropReason::kSendBufferFull, t.port.sendDropped + t.tcp.sendDropped);
   drop(DropReason::kUnknownSsrc, t.router.unknownSsrc);
   drop(DropReason::kRouter, t.router.dropped);
+  drop(DropReason::kDtls, t.transports.dtlsDropped);
   put(c.layerSwitches, t.router.layerSwitches);
   put(c.transports, t.liveTransports);
   put(c.tcpConnections, t.tcpConnections);

@@ -100,8 +100,10 @@ TEST(WorkerMetrics, PublishCopiesTotalsIntoReasons) {
   t.router.layerSwitches = 6;
   t.liveTransports = 2;
   t.tracks = 3;
+  t.transports.dtlsDropped = 7;
   transport::TransportCounters removed;
   removed.rtpIn = 10;
+  removed.dtlsDropped = 5;  // a transport removed after forged records: its drops still count
   accumulate(t.transports, removed);
   metrics::WorkerCounters c;
   publish(c, t);
@@ -111,6 +113,7 @@ TEST(WorkerMetrics, PublishCopiesTotalsIntoReasons) {
   EXPECT_EQ(read(c.dropped[static_cast<size_t>(DropReason::kIceNotSelected)]), 3u);
   EXPECT_EQ(read(c.dropped[static_cast<size_t>(DropReason::kUnroutable)]), 4u);
   EXPECT_EQ(read(c.dropped[static_cast<size_t>(DropReason::kUnknownSsrc)]), 1u);
+  EXPECT_EQ(read(c.dropped[static_cast<size_t>(DropReason::kDtls)]), 12u);
   EXPECT_EQ(read(c.datagramsIn), 9u);
   EXPECT_EQ(read(c.forwarded), 8u);
   EXPECT_EQ(read(c.transports), 2u);

@@ -36,6 +36,8 @@ base::Error fail(const std::string& what) { return base::makeError("DTLS_CONTEXT
 
 }  // namespace
 
+std::string_view openSslVersion() { return OpenSSL_version(OPENSSL_VERSION); }
+
 base::Result<std::unique_ptr<DtlsContext>> DtlsContext::create(const std::string& commonName, int validDays) {
   auto pem = makeSelfSignedCertificate(commonName, {}, validDays);
   if (!pem) return pem.error();

@@ -6,12 +6,17 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 
 struct ssl_ctx_st;  // OpenSSL's SSL_CTX, opaque here so no header outside crypto/ sees OpenSSL
 
 namespace atrium::crypto {
+
+// The OpenSSL library linked at run time ("OpenSSL 3.0.19 27 Jan 2026"): DTLS behaviour at the
+// edges differs between builds, so logs and test output name it.
+std::string_view openSslVersion();
 
 class DtlsContext {
   struct Token {  // passkey: create() is the only way in, yet make_unique needs a public constructor

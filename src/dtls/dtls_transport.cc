@@ -106,7 +106,10 @@ DtlsState DtlsTransport::feed(std::span<const uint8_t> datagram, int64_t nowMs) 
   }
   if (state_ == DtlsState::kNew) start(nowMs);
   const auto admitted = screen(datagram);
-  if (admitted.empty()) return state_;
+  if (admitted.empty()) {
+    ++stats_.refusedDatagrams;
+    return state_;
+  }
   ++stats_.datagramsIn;
   session_->feed(admitted);
   sync(nowMs);

@@ -81,6 +81,7 @@ struct DtlsStats {
   uint64_t malformedDropped = 0;  // not a sequence of well-formed DTLS records
   uint64_t ignoredDropped = 0;    // well-formed but arrived after failure/close
   uint64_t refusedRecords = 0;    // well-framed records screenRecord() kept from OpenSSL
+  uint64_t refusedDatagrams = 0;  // datagrams none of whose records reached OpenSSL
   uint64_t retransmissions = 0;   // flights re-sent by the timer
 };
 

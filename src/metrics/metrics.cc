@@ -30,6 +30,7 @@ const char* dropReasonName(DropReason reason) {
     case DropReason::kSendBufferFull: return "send_buffer_full";
     case DropReason::kUnknownSsrc: return "unknown_ssrc";
     case DropReason::kRouter: return "router";
+    case DropReason::kDtls: return "dtls";
     case DropReason::kCount: break;
   }
   return "other";
@@ -297,7 +298,9 @@ void Metrics::Impl::collectMedia(std::vector<MetricFamily>& out) const {
 
   FamilyBuilder dtls("atrium_dtls_handshakes_total", "DTLS handshakes of media transports by result", MetricType::Counter);
   dtls.add(u(sum(w, &W::dtlsConnected)), {{"result", "connected"}});
-  push(out, dtls.add(u(sum(w, &W::dtlsFailed)), {{"result", "failed"}}));
+  dtls.add(u(sum(w, &W::dtlsFailed)), {{"result", "failed"}});
+  // Not a handshake result: a session that connected (counted above) and failed later.
+  push(out, dtls.add(u(sum(w, &W::dtlsFailedAfterConnect)), {{"result", "failed_after_connect"}}));
 
   FamilyBuilder cpu("atrium_media_worker_cpu_seconds_total",
                     "CPU time of each media worker thread; its rate is the worker's busy ratio", MetricType::Counter);

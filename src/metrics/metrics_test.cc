@@ -183,6 +183,8 @@ TEST(Metrics, WorkersAreSummedAndLoadIsPerWorker) {
   bump(b.feedbackReceived[static_cast<size_t>(FeedbackType::kNack)]);
   bump(a.feedbackSent[static_cast<size_t>(FeedbackType::kPli)], 4);
   bump(b.dtlsFailed);
+  bump(a.dtlsFailedAfterConnect, 2);
+  bump(b.dropped[static_cast<size_t>(DropReason::kDtls)], 6);
   put(a.tcpConnections, 2);
   put(b.tcpConnections, 3);
   put(b.tcpTimedOut, 2);
@@ -199,6 +201,8 @@ TEST(Metrics, WorkersAreSummedAndLoadIsPerWorker) {
   EXPECT_EQ(valueOf(s, "atrium_media_rtcp_feedback_total", {{"direction", "received"}, {"type", "nack"}}), 1.0);
   EXPECT_EQ(valueOf(s, "atrium_media_rtcp_feedback_total", {{"direction", "sent"}, {"type", "pli"}}), 4.0);
   EXPECT_EQ(valueOf(s, "atrium_dtls_handshakes_total", {{"result", "failed"}}), 1.0);
+  EXPECT_EQ(valueOf(s, "atrium_dtls_handshakes_total", {{"result", "failed_after_connect"}}), 2.0);
+  EXPECT_EQ(valueOf(s, "atrium_media_packets_dropped_total", {{"reason", "dtls"}}), 6.0);
   EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections"), 5.0);
   EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections_closed_total", {{"reason", "handshake_timeout"}}), 2.0);
   EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections_closed_total", {{"reason", "over_limit"}}), 0.0);

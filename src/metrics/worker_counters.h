@@ -39,6 +39,8 @@ enum class DropReason : uint8_t {
   kSendBufferFull,  // the socket would block on send
   kUnknownSsrc,     // decrypted RTP for no published track
   kRouter,          // malformed RTP, or a subscriber's rewriter refused it (padding-only, duplicate)
+  kDtls,            // DTLS that was malformed, came after the session ended, or was refused before
+                    // OpenSSL (forged-looking records: dtls::screenRecord)
   kCount
 };
 const char* dropReasonName(DropReason reason);
@@ -76,7 +78,9 @@ struct WorkerCounters {
   // Fraction lost of SR/RR report blocks: received ones are our subscribers' view of the streams
   // we send them; sent ones are the router's view of what publishers send us.
   LossHistogram lossReceived, lossSent;
-  Counter64 dtlsConnected{0}, dtlsFailed{0};
+  // Handshakes that connected or failed, and sessions that connected and failed later (each of
+  // those is also in dtlsConnected).
+  Counter64 dtlsConnected{0}, dtlsFailed{0}, dtlsFailedAfterConnect{0};
   Counter64 layerSwitches{0};  // simulcast layer changes of down-tracks (router)
 
   // Load: the worker thread's CPU time, and the largest lateness of its 20 ms tick over the

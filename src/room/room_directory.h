@@ -34,7 +34,10 @@ struct KickedOut { KickReason reason; };
 struct CustomMessage { std::string userId; uint32_t cmdId; uint64_t seq; std::string data; };
 // A publisher's stream ("audio", "main" camera, "sub" screen share) became (un)available.
 struct StreamChanged { std::string userId; std::string stream; bool available; };
-using RoomEvent = std::variant<UserEntered, UserExited, KickedOut, CustomMessage, StreamChanged>;
+// One of the session's own media connections ("publish" | "subscribe") died on the server (its
+// DTLS session failed): the client must build it anew (new ICE and DTLS).
+struct MediaFailed { std::string connection; std::string reason; };
+using RoomEvent = std::variant<UserEntered, UserExited, KickedOut, CustomMessage, StreamChanged, MediaFailed>;
 
 struct Delivery {
   SessionId to;

@@ -28,14 +28,15 @@ void SignalingService::Impl::publish(Connection& c, std::optional<int64_t> id, c
       if ((s->privileges & sendPrivilege(stream)) == 0)
         return replyError(c, id, makeError(std::string(auth::kPmkNoPrivilege), "the privateMapKey does not allow sending " + stream));
   if (!media) return replyError(c, id, makeError("INTERNAL", "the media plane is not running"));
-  auto result = media->publish(mediaRef(*s), req.sdp, req.streams);
+  auto result = media->publish(mediaRef(*s), req.sdp, req.streams, req.reconnect);
   if (!result.ok()) return replyError(c, id, result.error());
   std::set<std::string> now(result->activeStreams.begin(), result->activeStreams.end());
   std::set<std::string> added, removed;
+  // A renewed connection has new tracks: subscribers must drop the old ones and take the new.
   for (const auto& x : now)
-    if (!s->published.count(x)) added.insert(x);
+    if (result->renewed || !s->published.count(x)) added.insert(x);
   for (const auto& x : s->published)
-    if (!now.count(x)) removed.insert(x);
+    if (result->renewed || !now.count(x)) removed.insert(x);
   s->published = now;
   reply(c, id, nlohmann::json{{"sdp", result->answerSdp}}.dump());
   announceStreams(*s, removed, false);
@@ -71,7 +72,7 @@ void SignalingService::Impl::subscribe(Connection& c, std::optional<int64_t> id,
       return replyError(c, id, makeError("STREAM_NOT_FOUND", "no such stream in this room: " + stream + " of that user"));
   }
   if (!media) return replyError(c, id, makeError("INTERNAL", "the media plane is not running"));
-  auto offer = media->subscribe(mediaRef(*s), req.streams, req.iceRestart);
+  auto offer = media->subscribe(mediaRef(*s), req.streams, req.iceRestart, req.reconnect);
   if (!offer.ok()) return replyError(c, id, offer.error());
   reply(c, id, nlohmann::json{{"sdp", *offer}}.dump());
 }
@@ -84,5 +85,33 @@ void SignalingService::Impl::subscribeAnswer(Connection& c, std::optional<int64_
   if (!st.ok()) return replyError(c, id, st.error());
   reply(c, id);
 }
+
+void SignalingService::Impl::mediaFailed(SessionId session, MediaConnection connection, const std::string& reason) {
+  auto it = sessions.find(session);
+  if (it == sessions.end()) return;
+  Session& s = it->second;
+  base::log::warn("session {}: its {} media connection failed ({}); asking the client to rebuild it",
+                  base::MaskedUser{s.userId}, toString(connection), reason);
+  if (connection == MediaConnection::kPublish) {
+    // The media plane dropped the tracks with the transport; others learn the streams stopped,
+    // and that they are back when the client publishes on its new connection.
+    auto gone = std::move(s.published);
+    s.published.clear();
+    announceStreams(s, gone, false);
+    notifyStreams(s, gone, false);
+  }
+  pushEvent(s, room::MediaFailed{toString(connection), reason});
+}
+
+#ifdef ATRIUM_TEST_HOOKS
+void SignalingService::Impl::failMediaForTest(Connection& c, std::optional<int64_t> id, const FailMediaForTestReq& req) {
+  if (!testRequests) return replyError(c, id, makeError("BAD_REQUEST", "unknown request type"));
+  Session* s = sessionOf(c);
+  if (!s) return replyError(c, id, makeError("INVALID_STATE", "not in a room"));
+  if (!media) return replyError(c, id, makeError("INTERNAL", "the media plane is not running"));
+  media->failConnectionForTest(mediaRef(*s), req.connection);
+  reply(c, id);
+}
+#endif
 
 }  // namespace atrium::signal

@@ -118,7 +118,14 @@ struct MediaSessionRef {
 struct PublishResult {
   std::string answerSdp;
   std::vector<std::string> activeStreams;  // "audio" / "main" / "sub" the publisher now sends
+  // The offer came from a new peer connection (reconnect asked, or a new DTLS fingerprint): a new
+  // transport replaced the old one and every stream starts over, with new tracks.
+  bool renewed = false;
 };
+
+// A client's two peer connections.
+enum class MediaConnection : uint8_t { kPublish, kSubscribe };
+inline const char* toString(MediaConnection c) { return c == MediaConnection::kPublish ? "publish" : "subscribe"; }
 
 // One stream a subscriber wants: whose, which, and for main video which simulcast layer.
 struct StreamWant {
@@ -131,15 +138,22 @@ struct StreamWant {
 class MediaControl {
  public:
   virtual ~MediaControl() = default;
+  // reconnect: the offer comes from a new peer connection; the old transport goes.
   virtual base::Result<PublishResult> publish(const MediaSessionRef& ref, const std::string& offerSdp,
-                                              const std::map<std::string, std::string>& streamsByMid) = 0;
+                                              const std::map<std::string, std::string>& streamsByMid, bool reconnect) = 0;
   virtual void unpublish(const MediaSessionRef& ref) = 0;
   // Returns the SFU's offer for the subscriber connection carrying exactly these streams.
   // iceRestart: the client's subscribing connection lost its path; offer new ICE credentials.
+  // reconnect: the client built a new subscribing peer connection; a new transport replaces the
+  // old one (new ICE and DTLS) and every stream is offered afresh.
   virtual base::Result<std::string> subscribe(const MediaSessionRef& ref, const std::vector<StreamWant>& streams,
-                                              bool iceRestart) = 0;
+                                              bool iceRestart, bool reconnect) = 0;
   virtual base::Status subscribeAnswer(const MediaSessionRef& ref, const std::string& answerSdp) = 0;
   virtual void sessionEnded(const MediaSessionRef& ref) = 0;
+#ifdef ATRIUM_TEST_HOOKS
+  // Fails the connection's transport on its worker as a dead DTLS session would.
+  virtual void failConnectionForTest(const MediaSessionRef& ref, MediaConnection connection) = 0;
+#endif
 };
 
 class RoomObserver {

@@ -41,7 +41,25 @@ struct Fields {
     if (v->is_number_integer()) return invalid(std::string("data.") + name + " must not be negative");
     return badRequest(std::string("data.") + name + " must be an integer");
   }
+  std::optional<base::Error> boolean(const char* name, bool& out) const {
+    const json* v = find(name);
+    if (!v) return std::nullopt;
+    if (!v->is_boolean()) return badRequest(std::string("data.") + name + " must be a boolean");
+    out = v->get<bool>();
+    return std::nullopt;
+  }
 };
+
+#ifdef ATRIUM_TEST_HOOKS
+std::optional<base::Error> readConnection(const Fields& f, MediaConnection& out) {
+  std::string s;
+  if (auto e = f.str("connection", s, true)) return e;
+  if (s == "publish") out = MediaConnection::kPublish;
+  else if (s == "subscribe") out = MediaConnection::kSubscribe;
+  else return invalid("data.connection must be \"publish\" or \"subscribe\"");
+  return std::nullopt;
+}
+#endif
 
 // {"<metric>": number, ...}: known names only, finite values in [0, kMaxQualityValue].
 std::optional<base::Error> readMetrics(const json& obj, QualityEntry& out) {
@@ -109,6 +127,7 @@ std::variant<RequestBody, base::Error> parseBody(const std::string& type, const 
       if (r.streams.size() >= 16) return invalid("at most 16 streams");
       r.streams[mid] = v;
     }
+    if (auto e = f.boolean("reconnect", r.reconnect)) return *e;
     return RequestBody{std::move(r)};
   }
   if (type == "unpublish") return RequestBody{UnpublishReq{}};
@@ -131,10 +150,8 @@ std::variant<RequestBody, base::Error> parseBody(const std::string& type, const 
       }
       r.streams.push_back({item["userId"].get<std::string>(), stream, small});
     }
-    if (const json* restart = f.find("iceRestart")) {
-      if (!restart->is_boolean()) return badRequest("data.iceRestart must be a boolean");
-      r.iceRestart = restart->get<bool>();
-    }
+    if (auto e = f.boolean("iceRestart", r.iceRestart)) return *e;
+    if (auto e = f.boolean("reconnect", r.reconnect)) return *e;
     return RequestBody{std::move(r)};
   }
   if (type == "quality") {
@@ -164,6 +181,13 @@ std::variant<RequestBody, base::Error> parseBody(const std::string& type, const 
     return RequestBody{std::move(r)};
   }
   if (type == "exitRoom") return RequestBody{ExitRoomReq{}};
+#ifdef ATRIUM_TEST_HOOKS
+  if (type == "failMediaForTest") {
+    FailMediaForTestReq r;
+    if (auto e = readConnection(f, r.connection)) return *e;
+    return RequestBody{r};
+  }
+#endif
   if (type == "heartbeat") return RequestBody{HeartbeatReq{}};
   if (type == "switchRole") {
     SwitchRoleReq r;
@@ -249,6 +273,9 @@ json eventData(const room::RoomEvent& event, std::string& name) {
           }
           name = e.available ? "remote-video-available" : "remote-video-unavailable";
           return {{"userId", e.userId}, {"streamType", e.stream}};
+        } else if constexpr (std::is_same_v<T, room::MediaFailed>) {
+          name = "media-failed";
+          return {{"connection", e.connection}, {"reason", e.reason}};
         } else {
           name = "custom-message";
           return {{"userId", e.userId}, {"cmdId", e.cmdId}, {"seq", e.seq}, {"data", e.data}};

@@ -48,11 +48,13 @@ struct HeartbeatReq {};
 struct PublishReq {
   std::string sdp;                             // the browser's offer
   std::map<std::string, std::string> streams;  // mid -> "audio" | "main" | "sub"
+  bool reconnect = false;                      // the offer is from a new peer connection
 };
 struct UnpublishReq {};
 struct SubscribeReq {
   std::vector<StreamWant> streams;
   bool iceRestart = false;
+  bool reconnect = false;  // the client's subscribing peer connection is new
 };
 struct SubscribeAnswerReq {
   std::string sdp;
@@ -63,8 +65,18 @@ struct QualityReq {
 };
 inline constexpr size_t kMaxQualityPeers = 50;
 
+#ifdef ATRIUM_TEST_HOOKS
+// Test builds only, and only in dev mode: fail one of the caller's media transports on the server.
+struct FailMediaForTestReq {
+  MediaConnection connection = MediaConnection::kPublish;
+};
+#define ATRIUM_TEST_REQUESTS , FailMediaForTestReq
+#else
+#define ATRIUM_TEST_REQUESTS
+#endif
+
 using RequestBody = std::variant<EnterRoomReq, ResumeReq, ExitRoomReq, SwitchRoleReq, SendCustomMessageReq, HeartbeatReq,
-                                 PublishReq, UnpublishReq, SubscribeReq, SubscribeAnswerReq, QualityReq>;
+                                 PublishReq, UnpublishReq, SubscribeReq, SubscribeAnswerReq, QualityReq ATRIUM_TEST_REQUESTS>;
 
 struct Request {
   std::optional<int64_t> id;

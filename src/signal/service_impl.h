@@ -110,6 +110,11 @@ struct SignalingService::Impl {
   void unpublish(Connection& c, std::optional<int64_t> id);
   void subscribe(Connection& c, std::optional<int64_t> id, const SubscribeReq& req);
   void subscribeAnswer(Connection& c, std::optional<int64_t> id, const SubscribeAnswerReq& req);
+  void mediaFailed(SessionId session, MediaConnection connection, const std::string& reason);
+#ifdef ATRIUM_TEST_HOOKS
+  bool testRequests = false;
+  void failMediaForTest(Connection& c, std::optional<int64_t> id, const FailMediaForTestReq& req);
+#endif
 
   void notify(RoomActivity::Kind kind, const base::RoomKey& key, std::string userId = {},
               room::Role role = room::Role::kAnchor, room::ExitReason reason = room::ExitReason::kNormal,
@@ -236,6 +241,9 @@ struct SignalingService::Impl {
           else if constexpr (std::is_same_v<T, SubscribeReq>) subscribe(c, req.id, body);
           else if constexpr (std::is_same_v<T, SubscribeAnswerReq>) subscribeAnswer(c, req.id, body);
           else if constexpr (std::is_same_v<T, QualityReq>) qualityReport(c, req.id, body);
+#ifdef ATRIUM_TEST_HOOKS
+          else if constexpr (std::is_same_v<T, FailMediaForTestReq>) failMediaForTest(c, req.id, body);
+#endif
           else reply(c, req.id, nlohmann::json{{"serverTime", clock.wallMs()}}.dump());
         },
         req.body);

@@ -203,6 +203,14 @@ void SignalingService::announceActiveSpeaker(const base::RoomKey& key, const std
 
 void SignalingService::setQualitySink(QualitySink* sink) { impl_->quality = sink; }
 
+void SignalingService::mediaConnectionFailed(room::SessionId session, MediaConnection connection, const std::string& reason) {
+  impl_->mediaFailed(session, connection, reason);
+}
+
+#ifdef ATRIUM_TEST_HOOKS
+void SignalingService::allowTestRequestsForTest(bool allow) { impl_->testRequests = allow; }
+#endif
+
 size_t SignalingService::dismissRoom(const base::RoomKey& key) {
   const room::Room* r = impl_->rooms.find(key);
   if (!r) return 0;

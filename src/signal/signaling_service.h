@@ -75,6 +75,13 @@ class SignalingService {
   bool removeUser(const base::RoomKey& key, const std::string& userId);
   // The media plane's active-speaker detection: tells everyone in the room who is speaking.
   void announceActiveSpeaker(const base::RoomKey& key, const std::string& userId);
+  // The media plane lost one of a session's connections (its transport failed and is gone): the
+  // client gets `media-failed` and rebuilds it; a lost publishing connection stops its streams.
+  void mediaConnectionFailed(room::SessionId session, MediaConnection connection, const std::string& reason);
+#ifdef ATRIUM_TEST_HOOKS
+  // Accept the failMediaForTest request (atriumd: dev mode only).
+  void allowTestRequestsForTest(bool allow);
+#endif
 
   const room::RoomDirectory& rooms() const;
   const SignalingStats& stats() const;

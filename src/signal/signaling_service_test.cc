@@ -403,20 +403,93 @@ struct RecordingObserver : RoomObserver {
 // A media plane that accepts any offer and reports the streams it was told about.
 struct FakeMedia : MediaControl {
   int ended = 0;
-  base::Result<PublishResult> publish(const MediaSessionRef&, const std::string& sdp,
-                                      const std::map<std::string, std::string>& streams) override {
+  room::SessionId lastSession = 0;
+  bool subscribeReconnect = false;
+  std::vector<std::string> failedForTest;
+  base::Result<PublishResult> publish(const MediaSessionRef& ref, const std::string& sdp,
+                                      const std::map<std::string, std::string>& streams, bool reconnect) override {
     if (sdp == "bad") return base::makeError("INVALID_SDP", "not an offer");
-    PublishResult r{"answer", {}};
+    lastSession = ref.session;
+    PublishResult r{"answer", {}, reconnect};
     for (const auto& [mid, stream] : streams) r.activeStreams.push_back(stream);
     return r;
   }
   void unpublish(const MediaSessionRef&) override {}
-  base::Result<std::string> subscribe(const MediaSessionRef&, const std::vector<StreamWant>&, bool) override {
+  base::Result<std::string> subscribe(const MediaSessionRef&, const std::vector<StreamWant>&, bool, bool reconnect) override {
+    subscribeReconnect = reconnect;
     return std::string("offer");
   }
   base::Status subscribeAnswer(const MediaSessionRef&, const std::string&) override { return base::Ok{}; }
   void sessionEnded(const MediaSessionRef&) override { ++ended; }
+#ifdef ATRIUM_TEST_HOOKS
+  void failConnectionForTest(const MediaSessionRef& ref, MediaConnection c) override {
+    failedForTest.push_back(ref.userId + ":" + toString(c));
+  }
+#endif
 };
+
+TEST_F(ServiceTest, ARenewedPublishingConnectionRestartsEveryStreamForOthers) {
+  FakeMedia media;
+  svc().setMedia(&media);
+  ConnId a = open(), b = open();
+  ASSERT_EQ(enter(a, "alice")["ok"], true);
+  ASSERT_EQ(enter(b, "bob")["ok"], true);
+  const json streams = {{"0", "audio"}, {"1", "main"}};
+  ASSERT_EQ(request(a, "publish", {{"sdp", "offer"}, {"streams", streams}})["ok"], true);
+  ASSERT_EQ(request(a, "publish", {{"sdp", "offer"}, {"streams", streams}})["ok"], true);  // same set: nothing new
+  EXPECT_EQ(events(b, "remote-video-available").size(), 1u);
+  EXPECT_TRUE(events(b, "remote-video-unavailable").empty());
+  // From a new peer connection the tracks are new: bob drops the old ones and takes the new.
+  ASSERT_EQ(request(a, "publish", {{"sdp", "offer"}, {"streams", streams}, {"reconnect", true}})["ok"], true);
+  EXPECT_EQ(events(b, "remote-video-unavailable").size(), 1u);
+  EXPECT_EQ(events(b, "remote-audio-unavailable").size(), 1u);
+  EXPECT_EQ(events(b, "remote-video-available").size(), 2u);
+  EXPECT_EQ(events(b, "remote-audio-available").size(), 2u);
+  EXPECT_EQ(errorName(request(a, "publish", {{"sdp", "offer"}, {"streams", streams}, {"reconnect", 1}})), "BAD_REQUEST");
+  ASSERT_EQ(request(b, "subscribe", {{"streams", {{{"userId", "alice"}, {"stream", "main"}}}}, {"reconnect", true}})["ok"], true);
+  EXPECT_TRUE(media.subscribeReconnect);
+}
+
+TEST_F(ServiceTest, ALostMediaConnectionIsToldToItsClientAndItsStreamsStop) {
+  FakeMedia media;
+  RecordingObserver obs;
+  svc().setMedia(&media);
+  ConnId a = open(), b = open();
+  ASSERT_EQ(enter(a, "alice")["ok"], true);
+  ASSERT_EQ(enter(b, "bob")["ok"], true);
+  ASSERT_EQ(request(a, "publish", {{"sdp", "offer"}, {"streams", {{"1", "main"}}}})["ok"], true);
+  svc().setObserver(&obs);
+  svc().mediaConnectionFailed(media.lastSession, MediaConnection::kPublish, "DTLS: bad record mac");
+  auto failed = events(a, "media-failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0]["data"]["connection"], "publish");
+  EXPECT_EQ(failed[0]["data"]["reason"], "DTLS: bad record mac");
+  EXPECT_TRUE(failed[0].contains("seq"));  // sequenced: a client that resumes still hears it
+  EXPECT_EQ(events(b, "remote-video-unavailable").size(), 1u);
+  EXPECT_TRUE(events(b, "media-failed").empty());
+  EXPECT_EQ(obs.seen, (std::vector<std::string>{"stopped:alice:main"}));
+  // Its new connection publishes the stream again.
+  ASSERT_EQ(request(a, "publish", {{"sdp", "offer"}, {"streams", {{"1", "main"}}}, {"reconnect", true}})["ok"], true);
+  EXPECT_EQ(events(b, "remote-video-available").size(), 2u);
+  svc().mediaConnectionFailed(media.lastSession, MediaConnection::kSubscribe, "gone");
+  EXPECT_EQ(events(a, "media-failed").back()["data"]["connection"], "subscribe");
+  EXPECT_EQ(events(b, "remote-video-unavailable").size(), 1u);  // subscribing stops nobody's stream
+  svc().mediaConnectionFailed(987654, MediaConnection::kSubscribe, "no such session");  // ignored
+}
+
+#ifdef ATRIUM_TEST_HOOKS
+TEST_F(ServiceTest, TheMediaFailureTestRequestNeedsToBeAllowed) {
+  FakeMedia media;
+  svc().setMedia(&media);
+  ConnId a = open();
+  ASSERT_EQ(enter(a, "alice")["ok"], true);
+  EXPECT_EQ(errorName(request(a, "failMediaForTest", {{"connection", "publish"}})), "BAD_REQUEST");
+  svc().allowTestRequestsForTest(true);
+  EXPECT_EQ(errorName(request(a, "failMediaForTest", {{"connection", "both"}})), "INVALID_PARAMETER");
+  ASSERT_EQ(request(a, "failMediaForTest", {{"connection", "subscribe"}})["ok"], true);
+  EXPECT_EQ(media.failedForTest, (std::vector<std::string>{"alice:subscribe"}));
+}
+#endif
 
 TEST_F(ServiceTest, PublishAnnouncesStreamsAndReportsMediaEvents) {
   FakeMedia media;

@@ -49,6 +49,7 @@ struct TransportCounters {
   uint64_t unknownDropped = 0;   // not STUN/DTLS/RTP/RTCP
   uint64_t srtpDropped = 0;      // auth failure, replay, malformed, or before keys exist
   uint64_t notSelectedDropped = 0;  // media from an endpoint ICE did not select
+  uint64_t dtlsDropped = 0;      // DTLS malformed, after the session ended, or refused records
   uint64_t rtpIn = 0, rtcpIn = 0, rtpOut = 0, rtcpOut = 0;
   uint64_t bytesIn = 0, bytesOut = 0;
 };
@@ -84,6 +85,13 @@ class WebRtcTransport {
   // Timers: DTLS retransmissions and ICE consent. Call every ~50-100 ms.
   void tick(int64_t nowMs);
   void close();
+#ifdef ATRIUM_TEST_HOOKS
+  // Its DTLS session fails as a fatal error would (the listener hears kFailed).
+  void failForTest(std::string reason) {
+    dtls_->failForTest(std::move(reason));
+    updateState();
+  }
+#endif
 
   TransportState state() const { return state_; }
   const TransportCounters& counters() const { return counters_; }
