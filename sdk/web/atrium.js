@@ -116,6 +116,9 @@ export class Atrium {
     this._remoteAudio = new Map();  // userId -> <audio>
     this._publisher = null;
     this._subscriber = null;
+    this._enterData = null;          // what enterRoom sent, to enter again if the server forgot us
+    this._remoteUsers = new Set();   // userIds announced to the app
+    this._watching = new Map();      // "userId/stream" -> {small}: remote video the app asked for
   }
 
   on(event, handler) {
@@ -164,10 +167,28 @@ export class Atrium {
       throw e;
     }
     this._session = { ...res, lastSeq: 0, userId };
+    this._enterData = data;
     this._startHeartbeat();
     this._startStats();
     this._setState('CONNECTED');
+    this._remoteUsers = new Set(res.users.map((u) => u.userId));
     for (const u of res.users) this._emit(EVENT.REMOTE_USER_ENTER, { userId: u.userId });
+  }
+
+  // The server no longer knows our session (it restarted, or the grace period ran out): enter
+  // the room again with the same credentials, publish what we published on a new connection, and
+  // receive again what we watched as each stream is announced (resubscribing in _onStreamEvent).
+  async _reenter() {
+    const res = await this._request('enterRoom', this._enterData);
+    const known = this._remoteUsers;
+    this._session = { ...res, lastSeq: 0, userId: this._session.userId };
+    this._remoteUsers = new Set(res.users.map((u) => u.userId));
+    for (const u of known) if (!this._remoteUsers.has(u)) this._emit(EVENT.REMOTE_USER_EXIT, { userId: u, reason: 0 });
+    for (const u of this._remoteUsers) if (!known.has(u)) this._emit(EVENT.REMOTE_USER_ENTER, { userId: u });
+    this._startHeartbeat();
+    this._subscriber?.close();
+    this._subscriber = null;
+    this._publisher?.rebuild().catch((e) => this._emit(EVENT.ERROR, e));
   }
 
   async exitRoom() {
@@ -260,17 +281,20 @@ export class Atrium {
     this._requireRoom();
     const el = elementOf(view);
     if (el) this._remoteViews.set(`${userId}/${streamType}`, el);
+    this._watching.set(`${userId}/${streamType}`, { small: !!option.small });
     await this._subscribe(userId, streamType, true, { small: !!option.small });
   }
 
   /** Switches between the big and the small stream (option.small) without re-subscribing. */
   async updateRemoteVideo({ userId, streamType = 'main', option = {} }) {
     this._requireRoom();
+    if (this._watching.has(`${userId}/${streamType}`)) this._watching.set(`${userId}/${streamType}`, { small: !!option.small });
     await this._subscribe(userId, streamType, true, { small: !!option.small });
   }
 
   async stopRemoteVideo({ userId, streamType = 'main' }) {
     this._remoteViews.delete(`${userId}/${streamType}`);
+    this._watching.delete(`${userId}/${streamType}`);
     if (this._subscriber) await this._subscriber.want(userId, streamType, false);
   }
 
@@ -338,6 +362,10 @@ export class Atrium {
     }
     this._emit(event, { userId: d.userId, streamType: stream });
     if (!available && this._subscriber) this._subscriber.want(d.userId, stream, false).catch(() => {});
+    // A stream the app watches that comes back (its publisher reconnected, or we entered again)
+    // plays again in the same view without the app asking.
+    const watching = this._watching.get(`${d.userId}/${stream}`);
+    if (available && watching) this._subscribe(d.userId, stream, true, watching).catch((e) => this._emit(EVENT.ERROR, e));
   }
 
   _requireRoom() {
@@ -346,6 +374,9 @@ export class Atrium {
 
   _leave() {
     this._session = null;
+    this._enterData = null;
+    this._remoteUsers = new Set();
+    this._watching.clear();
     for (const track of this._local.values()) track.stop();
     this._local.clear();
     this._publisher?.close();
@@ -412,8 +443,15 @@ export class Atrium {
     }
     const d = msg.data || {};
     switch (msg.event) {
-      case 'remote-user-enter': this._emit(EVENT.REMOTE_USER_ENTER, { userId: d.userId }); break;
-      case 'remote-user-exit': this._emit(EVENT.REMOTE_USER_EXIT, { userId: d.userId, reason: d.reason }); break;
+      case 'remote-user-enter':
+        this._remoteUsers.add(d.userId);
+        this._emit(EVENT.REMOTE_USER_ENTER, { userId: d.userId });
+        break;
+      case 'remote-user-exit':
+        this._remoteUsers.delete(d.userId);
+        for (const key of [...this._watching.keys()]) if (key.startsWith(`${d.userId}/`)) this._watching.delete(key);
+        this._emit(EVENT.REMOTE_USER_EXIT, { userId: d.userId, reason: d.reason });
+        break;
       case 'custom-message':
         this._emit(EVENT.CUSTOM_MESSAGE, { userId: d.userId, cmdId: d.cmdId, seq: d.seq, data: fromBase64(d.data) });
         break;
@@ -492,7 +530,16 @@ export class Atrium {
       try {
         await this._connect();
         const s = this._session;
-        const res = await this._request('resume', { sessionId: s.sessionId, resumeToken: s.resumeToken, lastSeq: s.lastSeq });
+        let res;
+        try {
+          res = await this._request('resume', { sessionId: s.sessionId, resumeToken: s.resumeToken, lastSeq: s.lastSeq });
+        } catch (e) {
+          if (e.serverName !== 'SESSION_NOT_FOUND' && e.serverName !== 'RESUME_DENIED') throw e;
+          await this._reenter();  // a refusal of this (say, the UserSig expired) ends the loop below
+          this._setState('RECONNECTED');
+          this._setState('CONNECTED');
+          return;
+        }
         if (res.eventsLost) for (const u of res.users) this._emit(EVENT.REMOTE_USER_ENTER, { userId: u.userId });
         // A network change that dropped signaling usually broke the media paths too: a failed
         // connection is built anew, one that only lost its path restarts ICE.
@@ -506,7 +553,9 @@ export class Atrium {
         this._setState('CONNECTED');
         return;
       } catch (e) {
-        if (e.serverName === 'SESSION_NOT_FOUND' || e.serverName === 'RESUME_DENIED') break;
+        // The server answered and refused for good (a client-class error, say the UserSig
+        // expired); a rate limit or a server-side failure is worth another try.
+        if (e.serverName && e.serverName !== 'RATE_LIMITED' && !(e.extraCode >= 5000)) break;
         this._closeSocket();
       }
     }

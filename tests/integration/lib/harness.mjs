@@ -80,9 +80,9 @@ export async function startServer(flags = {}, { readyTimeoutMs = 20000, dir: reu
   await fsp.rm(readyPath, { force: true }); // a restart must not read the previous run's ready file
   const logPath = path.join(dir, 'atriumd.log');
   const outPath = path.join(dir, 'stdio.log');
-  const all = { ...DEFAULT_FLAGS, ...flags };
+  const all = { 'signal.port': 0, ...DEFAULT_FLAGS, ...flags };  // a restart test may fix the port
   const args = [
-    '--server.mode=dev', `--server.data_dir=${dir}`, '--signal.address=127.0.0.1', '--signal.port=0',
+    '--server.mode=dev', `--server.data_dir=${dir}`, '--signal.address=127.0.0.1',
     `--server.ready_file=${readyPath}`, `--server.log_file=${logPath}`,
     ...Object.entries(all).map(([k, v]) => `--${k}=${v}`),
   ];
