@@ -119,6 +119,7 @@ export class Atrium {
     this._enterData = null;          // what enterRoom sent, to enter again if the server forgot us
     this._remoteUsers = new Set();   // userIds announced to the app
     this._watching = new Map();      // "userId/stream" -> {small}: remote video the app asked for
+    this._remoteTracks = new Map();  // "userId/stream" -> the remote video track received last
   }
 
   on(event, handler) {
@@ -280,8 +281,12 @@ export class Atrium {
   async startRemoteVideo({ userId, streamType = 'main', view, option = {} }) {
     this._requireRoom();
     const el = elementOf(view);
-    if (el) this._remoteViews.set(`${userId}/${streamType}`, el);
-    this._watching.set(`${userId}/${streamType}`, { small: !!option.small });
+    const key = `${userId}/${streamType}`;
+    if (el) this._remoteViews.set(key, el);
+    // Already playing (the SDK resumed it by itself): show it in the view given now.
+    const playing = this._remoteTracks.get(key);
+    if (el && playing?.readyState === 'live') attach(el, playing, true);
+    this._watching.set(key, { small: !!option.small });
     await this._subscribe(userId, streamType, true, { small: !!option.small });
   }
 
@@ -344,6 +349,7 @@ export class Atrium {
       el.play().catch(() => {});
       return;
     }
+    this._remoteTracks.set(`${userId}/${stream}`, track);
     const el = this._remoteViews.get(`${userId}/${stream}`);
     if (el) attach(el, track, true);
   }
@@ -361,6 +367,7 @@ export class Atrium {
       return;
     }
     this._emit(event, { userId: d.userId, streamType: stream });
+    if (!available) this._remoteTracks.delete(`${d.userId}/${stream}`);
     if (!available && this._subscriber) this._subscriber.want(d.userId, stream, false).catch(() => {});
     // A stream the app watches that comes back (its publisher reconnected, or we entered again)
     // plays again in the same view without the app asking.
@@ -377,6 +384,7 @@ export class Atrium {
     this._enterData = null;
     this._remoteUsers = new Set();
     this._watching.clear();
+    this._remoteTracks.clear();
     for (const track of this._local.values()) track.stop();
     this._local.clear();
     this._publisher?.close();
