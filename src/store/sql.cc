@@ -11,6 +11,17 @@ base::Status Query::run() {
   return base::Ok{};
 }
 
+base::Result<int64_t> Query::insertReturningId() {
+  auto row = step();
+  if (!row) return row.error();
+  if (!*row) return base::makeError(kErrIo, "INSERT ... RETURNING returned no id");
+  const int64_t id = int64(0);
+  auto done = step();
+  if (!done) return done.error();
+  if (*done) return base::makeError(kErrIo, "INSERT ... RETURNING returned more than one row");
+  return id;
+}
+
 std::string replaceAll(std::string_view text, std::string_view from, std::string_view to) {
   std::string out;
   size_t pos = 0;

@@ -86,6 +86,11 @@ class Query {
   base::Result<bool> step() { return stmt_.step(); }
   // Runs a statement that returns no rows.
   base::Status run();
+  // Runs `INSERT ... RETURNING <id>` to its end and returns the id. SQLite hands out the RETURNING
+  // row before the statement completes, and in autocommit mode the commit — where a full disk
+  // shows — happens at the step after it: stopping at the row reported rows that were never
+  // written as stored (issue 10).
+  base::Result<int64_t> insertReturningId();
 
   int64_t int64(int column) const { return stmt_.int64(column); }
   double real(int column) const { return stmt_.real(column); }

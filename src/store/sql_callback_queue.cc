@@ -40,10 +40,7 @@ base::Result<int64_t> SqlStore::enqueueCallback(uint32_t sdkAppId, std::string b
   std::lock_guard lock(mu_);
   Query q(cb_.enqueue);
   q.bind(int64_t{sdkAppId}).bind(body).bind(nowMs).bind(nowMs);
-  auto row = q.step();  // RETURNING: the insert is done by the first step
-  if (!row) return row.error();
-  if (!*row) return base::makeError(kErrIo, "INSERT ... RETURNING returned no id");
-  return q.int64(0);
+  return q.insertReturningId();
 }
 
 base::Result<std::vector<CallbackJob>> SqlStore::dueCallbacks(int64_t nowMs, size_t limit) {

@@ -150,10 +150,7 @@ base::Result<int64_t> SqlStore::addSurgeNotice(const SurgeNoticeRecord& n) {
   std::lock_guard lock(mu_);
   Query q(q_.insertNotice);
   q.bind(int64_t{n.sdkAppId}).bind(n.startMs).bind(n.endMs).bind(n.registeredAtMs ? n.registeredAtMs : clock_.wallMs());
-  auto row = q.bind(n.note).step();
-  if (!row) return row.error();
-  if (!*row) return base::makeError(kErrIo, "INSERT ... RETURNING returned no id");
-  return q.int64(0);
+  return q.bind(n.note).insertReturningId();
 }
 
 base::Result<std::vector<SurgeNoticeRecord>> SqlStore::listSurgeNotices(uint32_t sdkAppId, int64_t fromMs,
