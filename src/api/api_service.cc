@@ -136,8 +136,9 @@ ApiResponse ApiService::handle(const ApiRequest& req) {
   response["RequestId"] = requestId;
   out.body = json{{"Response", std::move(response)}}.dump(-1, ' ', false, json::error_handler_t::replace);
   audit.resultCode = out.errorCode;
-  if (auto st = deps_.audit.appendAudit(audit); !st.ok())
-    base::log::error("audit record not written for request {}: {}", requestId, st.error().message);
+  auto st = deps_.audit.appendAudit(audit);
+  if (writeHealth_) writeHealth_->record(store::StoreWrite::kAudit, st.ok());
+  if (!st.ok()) base::log::error("audit record not written for request {}: {}", requestId, st.error().message);
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "store/store.h"
+#include "store/write_health.h"
 
 namespace atrium::api {
 
@@ -73,9 +74,12 @@ class ApiService {
   ApiService(ApiDeps deps, ApiOptions options);
   ApiResponse handle(const ApiRequest& request);
   const ApiStats& stats() const { return stats_; }
+  // Told whether each audit record was written (not owned; may stay null).
+  void setWriteHealth(store::WriteHealth* health) { writeHealth_ = health; }
 
  private:
   ApiDeps deps_;
+  store::WriteHealth* writeHealth_ = nullptr;
   ApiOptions options_;
   RateLimiter limiter_;
   ApiStats stats_;

@@ -82,12 +82,14 @@ int run(const Settings& settings) {
   if (auto st = (*store)->closeOpenRecords(clock.wallMs()); !st.ok()) return fail(st.error());
 
   StoreAppSource apps(**store);
-  StoreEntryRecorder entries(**store);
+  // Every control-path write reports here: failures are counted and make /readyz red (issue 10).
+  store::WriteHealth storeWrites(clock);
+  StoreEntryRecorder entries(**store, storeWrites);
   callback::CurlPoster poster(callback::CurlPosterOptions{options->callbacks.caFile, "", "atrium-callback/1"});
   callback::DispatcherOptions dispatch;
   dispatch.retry = {options->callbacks.timeoutMs, options->callbacks.retryIntervalMs, options->callbacks.giveUpAfterMs};
   callback::CallbackDispatcher callbacks(**store, **store, poster, clock, dispatch);
-  RoomActivitySink activity(**store, &callbacks);
+  RoomActivitySink activity(**store, &callbacks, storeWrites);
   metrics::Metrics metrics([](std::string_view action) { return api::findAction(action) != nullptr; });
   CountingEntryRecorder countedEntries(entries, metrics);
 
@@ -95,7 +97,8 @@ int run(const Settings& settings) {
   SignalEndpoint endpoint;
   signal::SignalingService service(options->limits, clock, endpoint, apps, countedEntries, options->mediaWorkers);
   service.setObserver(&activity);
-  QualityRecorder quality(**store, [&activity](const base::RoomKey& room) { return activity.commIdOf(room); });
+  QualityRecorder quality(**store, [&activity](const base::RoomKey& room) { return activity.commIdOf(room); }, 1000,
+                          &storeWrites);
   service.setQualitySink(&quality);
   auto media = MediaPlane::create(options->media, clock);
   if (!media.ok()) return fail(media.error());
@@ -138,7 +141,9 @@ int run(const Settings& settings) {
 
   // Monitoring (R16): /metrics, /healthz and /readyz on their own listener, so a scraper never
   // shares limits or a port with clients. Off loopback it is HTTPS (R6).
+  apiService.setWriteHealth(&storeWrites);
   Readiness readiness;
+  readiness.storeWrites = &storeWrites;
   std::unique_ptr<web::WebServer> metricsServer;
   if (options->metricsEnabled) {
     auto& m = options->metricsServer;
@@ -154,7 +159,7 @@ int run(const Settings& settings) {
     if (auto st = metricsServer->start(); !st.ok()) return fail(st.error());
   }
   for (const MediaWorker* w : (*media)->workers()) metrics.addWorker(w->counters());
-  ControlSources sources{readiness, service, apiService, callbacks, entries, **media,
+  ControlSources sources{readiness, service, apiService, callbacks, storeWrites, **media,
                          {{"signal", &server}, {"api", &apiServer}, {"metrics", metricsServer.get()}}};
   metrics.setControlSource([&sources] { return sampleControl(sources); });
   callbacks.start();

@@ -4,7 +4,7 @@ namespace atrium::app {
 
 metrics::ControlSample sampleControl(const ControlSources& src) {
   metrics::ControlSample s;
-  s.ready = src.readiness.ready;
+  s.ready = src.readiness.isReady();
   const auto& rooms = src.signaling.rooms().rooms();
   s.rooms = rooms.size();
   for (const auto& [key, room] : rooms) s.participants += room.members.size();
@@ -26,7 +26,11 @@ metrics::ControlSample sampleControl(const ControlSources& src) {
   s.callbackFailedAttempts = cb.failedAttempts;
   s.callbacksGaveUp = cb.gaveUp;
   s.callbacksDiscarded = cb.discarded;
-  s.entryLogWriteFailures = src.entryLog.failures();
+  for (size_t i = 0; i < store::WriteHealth::kKinds; ++i) {
+    const auto kind = static_cast<store::StoreWrite>(i);
+    s.storeWriteFailures.emplace_back(store::storeWriteName(kind), src.storeWrites.failures(kind));
+  }
+  s.storeWritesFailing = src.storeWrites.failing();
   for (const auto& l : src.listeners) {
     if (!l.server) continue;
     auto st = l.server->stats();
@@ -43,8 +47,11 @@ web::HttpResponse handleMetricsHttp(const metrics::Metrics& metrics, const Readi
   if (path == "/metrics") return {200, metrics::Metrics::kContentType, metrics.render(), {{"Cache-Control", "no-store"}}};
   // Answered by the control loop itself: if that loop is wedged, the probe times out.
   if (path == "/healthz") return {200, kText, "ok\n", {}};
-  if (path == "/readyz") return readiness.ready ? web::HttpResponse{200, kText, "ready\n", {}}
-                                                : web::HttpResponse{503, kText, "not ready\n", {}};
+  if (path == "/readyz") {
+    if (readiness.isReady()) return {200, kText, "ready\n", {}};
+    const bool storeFailing = readiness.ready && readiness.storeWrites && readiness.storeWrites->failing();
+    return {503, kText, storeFailing ? "not ready: store writes are failing\n" : "not ready\n", {}};
+  }
   return {404, kText, "not found\n", {}};
 }
 

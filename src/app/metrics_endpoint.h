@@ -11,6 +11,7 @@
 #include "callback/dispatcher.h"
 #include "metrics/metrics.h"
 #include "signal/signaling_service.h"
+#include "store/write_health.h"
 #include "web/web_server.h"
 
 namespace atrium::app {
@@ -30,9 +31,12 @@ class CountingEntryRecorder final : public signal::EntryRecorder {
 };
 
 // Readiness as /readyz and atrium_ready report it: true once the store is open and every
-// listener and media worker is up, false again when shutdown begins.
+// listener and media worker is up, false again when shutdown begins — and false meanwhile while
+// the store refuses the control path's writes (storeWrites, when set).
 struct Readiness {
   bool ready = false;
+  const store::WriteHealth* storeWrites = nullptr;
+  bool isReady() const { return ready && !(storeWrites && storeWrites->failing()); }
 };
 
 struct NamedListener {
@@ -46,7 +50,7 @@ struct ControlSources {
   const signal::SignalingService& signaling;
   const api::ApiService& api;
   callback::CallbackDispatcher& callbacks;
-  const StoreEntryRecorder& entryLog;
+  const store::WriteHealth& storeWrites;
   const MediaPlane& media;
   std::vector<NamedListener> listeners;
 };

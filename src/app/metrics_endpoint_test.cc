@@ -29,5 +29,23 @@ TEST(MetricsEndpoint, Routes) {
   EXPECT_EQ(handleMetricsHttp(m, readiness, get("/metrics", "POST")).status, 405);
 }
 
+TEST(MetricsEndpoint, FailingStoreWritesMakeTheNodeNotReadyUntilTheyRecover) {
+  metrics::Metrics m([](std::string_view) { return false; });
+  base::ManualClock clock;
+  store::WriteHealth writes(clock);
+  Readiness readiness;
+  readiness.ready = true;
+  readiness.storeWrites = &writes;
+  EXPECT_EQ(handleMetricsHttp(m, readiness, get("/readyz")).status, 200);
+  writes.record(store::StoreWrite::kCallback, false);
+  auto red = handleMetricsHttp(m, readiness, get("/readyz"));
+  EXPECT_EQ(red.status, 503);
+  EXPECT_NE(red.body.find("store writes are failing"), std::string::npos);
+  writes.record(store::StoreWrite::kCallback, true);
+  EXPECT_EQ(handleMetricsHttp(m, readiness, get("/readyz")).status, 200);
+  readiness.ready = false;  // shutting down: not ready, whatever the store does
+  EXPECT_EQ(handleMetricsHttp(m, readiness, get("/readyz")).body, "not ready\n");
+}
+
 }  // namespace
 }  // namespace atrium::app

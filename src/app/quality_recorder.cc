@@ -6,8 +6,10 @@
 
 namespace atrium::app {
 
-QualityRecorder::QualityRecorder(store::QualityLog& log, CommIdLookup commIdOf, int64_t flushIntervalMs)
-    : log_(log), commIdOf_(std::move(commIdOf)), flushIntervalMs_(flushIntervalMs), writer_([this] { run(); }) {}
+QualityRecorder::QualityRecorder(store::QualityLog& log, CommIdLookup commIdOf, int64_t flushIntervalMs,
+                                 store::WriteHealth* health)
+    : log_(log), commIdOf_(std::move(commIdOf)), flushIntervalMs_(flushIntervalMs), health_(health),
+      writer_([this] { run(); }) {}
 
 QualityRecorder::~QualityRecorder() {
   {
@@ -73,6 +75,7 @@ void QualityRecorder::run() {
     }
     if (!batch.empty()) {
       auto st = log_.appendQuality(batch);
+      if (health_) health_->record(store::StoreWrite::kQuality, st.ok());
       std::lock_guard lock(mu_);
       if (st.ok()) {
         stats_.samplesWritten += batch.size();

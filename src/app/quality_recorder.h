@@ -17,6 +17,7 @@
 
 #include "signal/ports.h"
 #include "store/store.h"
+#include "store/write_health.h"
 
 namespace atrium::app {
 
@@ -26,7 +27,9 @@ class QualityRecorder final : public signal::QualitySink {
   using CommIdLookup = std::function<std::optional<std::string>(const base::RoomKey&)>;
   static constexpr size_t kMaxPending = 200'000;  // samples: ~40 s of 10 000 participants
 
-  QualityRecorder(store::QualityLog& log, CommIdLookup commIdOf, int64_t flushIntervalMs = 1000);
+  // health: told whether each batch was stored (may be null).
+  QualityRecorder(store::QualityLog& log, CommIdLookup commIdOf, int64_t flushIntervalMs = 1000,
+                  store::WriteHealth* health = nullptr);
   ~QualityRecorder() override;  // writes what is queued, then stops
 
   void onQuality(signal::QualityReport report) override;
@@ -49,6 +52,7 @@ class QualityRecorder final : public signal::QualitySink {
   store::QualityLog& log_;
   CommIdLookup commIdOf_;
   int64_t flushIntervalMs_;
+  store::WriteHealth* health_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::vector<store::QualitySample> pending_;

@@ -36,11 +36,12 @@ std::pair<int, int64_t> streamEvent(const std::string& stream, bool start) {
 
 std::string roomText(const base::RoomKey& key) { return key.room.isString() ? key.room.str : std::to_string(key.room.numeric); }
 
-void check(const base::Status& st, const char* what) {
+}  // namespace
+
+void RoomActivitySink::check(const base::Status& st, const char* what) {
+  health_.record(store::StoreWrite::kRoomEvent, st.ok());
   if (!st.ok()) base::log::error("room event log: {} not recorded: {}", what, st.error().message);
 }
-
-}  // namespace
 
 void RoomActivitySink::publish(int eventType, const signal::RoomActivity& a, std::optional<int> role,
                                std::optional<int> reason) {
@@ -58,8 +59,9 @@ void RoomActivitySink::publish(int eventType, const signal::RoomActivity& a, std
     e.terminalType = 100;  // "other": the client does not report its platform yet
     e.userType = 1;        // WebRTC
   }
-  if (auto st = callbacks_->publish(e); !st.ok())
-    base::log::error("callback event {} not queued: {}", eventType, st.error().message);
+  auto st = callbacks_->publish(e);
+  health_.record(store::StoreWrite::kCallback, st.ok());
+  if (!st.ok()) base::log::error("callback event {} not queued: {}", eventType, st.error().message);
 }
 
 void RoomActivitySink::onRoomActivity(const signal::RoomActivity& a) {

@@ -10,12 +10,14 @@
 #include "callback/dispatcher.h"
 #include "signal/ports.h"
 #include "store/store.h"
+#include "store/write_health.h"
 
 namespace atrium::app {
 
 class RoomActivitySink final : public signal::RoomObserver {
  public:
-  RoomActivitySink(store::RoomEventLog& log, callback::CallbackDispatcher* callbacks) : log_(log), callbacks_(callbacks) {}
+  RoomActivitySink(store::RoomEventLog& log, callback::CallbackDispatcher* callbacks, store::WriteHealth& health)
+      : log_(log), callbacks_(callbacks), health_(health) {}
   void onRoomActivity(const signal::RoomActivity& activity) override;
   // The CommId of a live room; nullopt when it is not live (or its creation was not recorded).
   std::optional<std::string> commIdOf(const base::RoomKey& room) const {
@@ -29,9 +31,11 @@ class RoomActivitySink final : public signal::RoomObserver {
     std::map<std::string, int64_t> joinedAtMs;  // by userId
   };
   void publish(int eventType, const signal::RoomActivity& a, std::optional<int> role, std::optional<int> reason);
+  void check(const base::Status& st, const char* what);
 
   store::RoomEventLog& log_;
   callback::CallbackDispatcher* callbacks_;
+  store::WriteHealth& health_;
   std::map<base::RoomKey, LiveRoom> live_;
 };
 

@@ -25,10 +25,8 @@ base::Result<std::optional<signal::AppInfo>> StoreAppSource::findApp(uint32_t sd
 void StoreEntryRecorder::recordEntry(const signal::EntryRecord& r) {
   store::EntryEvent e{r.timeMs, r.sdkAppId, r.room, r.maskedUserId, r.maskedIp, r.success, r.cause, r.errorCode};
   auto st = log_.appendEntry(e);
-  if (!st.ok()) {
-    ++failures_;
-    base::log::error("entry event not recorded: {}", st.error().message);
-  }
+  health_.record(store::StoreWrite::kEntry, st.ok());
+  if (!st.ok()) base::log::error("entry event not recorded: {}", st.error().message);
 }
 
 }  // namespace atrium::app

@@ -3,6 +3,7 @@
 
 #include "signal/ports.h"
 #include "store/store.h"
+#include "store/write_health.h"
 
 namespace atrium::app {
 
@@ -17,13 +18,12 @@ class StoreAppSource final : public signal::AppSource {
 
 class StoreEntryRecorder final : public signal::EntryRecorder {
  public:
-  explicit StoreEntryRecorder(store::EntryLog& log) : log_(log) {}
+  StoreEntryRecorder(store::EntryLog& log, store::WriteHealth& health) : log_(log), health_(health) {}
   void recordEntry(const signal::EntryRecord& record) override;
-  uint64_t failures() const { return failures_; }
 
  private:
   store::EntryLog& log_;
-  uint64_t failures_ = 0;
+  store::WriteHealth& health_;
 };
 
 }  // namespace atrium::app

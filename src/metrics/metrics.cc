@@ -202,8 +202,14 @@ void Metrics::Impl::collectControl(std::vector<MetricFamily>& out) const {
   cb.add(u(s.callbackFailedAttempts), {{"result", "failed_attempt"}});
   cb.add(u(s.callbacksGaveUp), {{"result", "gave_up"}});
   push(out, cb.add(u(s.callbacksDiscarded), {{"result", "discarded"}}));
-  FamilyBuilder logFail("atrium_entry_log_write_failures_total", "Entry records the store failed to write", MetricType::Counter);
-  push(out, logFail.add(u(s.entryLogWriteFailures)));
+  FamilyBuilder writeFail("atrium_store_write_failures_total",
+                          "Control-path writes the store refused (full disk, database down), by kind", MetricType::Counter);
+  for (const auto& [kind, n] : s.storeWriteFailures) writeFail.add(u(n), {{"write", kind}});
+  push(out, writeFail);
+  FamilyBuilder writesFailing("atrium_store_writes_failing",
+                              "1 while some kind of store write failed last (within a minute): the node is not ready",
+                              MetricType::Gauge);
+  push(out, writesFailing.add(s.storeWritesFailing ? 1.0 : 0.0));
   FamilyBuilder open("atrium_http_connections", "Open TCP connections per listener", MetricType::Gauge);
   FamilyBuilder shed("atrium_http_connections_refused_total", "TCP connections closed at accept by the connection caps",
                      MetricType::Counter);

@@ -39,7 +39,10 @@ struct ControlSample {
   uint64_t apiRateLimited = 0;
   std::optional<uint64_t> callbackQueueDepth;  // nullopt: the store could not be read
   uint64_t callbacksDelivered = 0, callbackFailedAttempts = 0, callbacksGaveUp = 0, callbacksDiscarded = 0;
-  uint64_t entryLogWriteFailures = 0;
+  // Store writes of the control path that failed, per kind (label values fixed by the caller),
+  // and whether some kind's latest write failed lately (the node is then not ready).
+  std::vector<std::pair<const char*, uint64_t>> storeWriteFailures;
+  bool storeWritesFailing = false;
   std::vector<ListenerSample> listeners;
 };
 

@@ -153,6 +153,8 @@ TEST(Metrics, ControlSampleIsReadAtScrapeTime) {
     c.callbackQueueDepth = 9;
     c.callbackFailedAttempts = 10;
     c.listeners = {{"signal", 3, 1}, {"api", 1, 0}};
+    c.storeWriteFailures = {{"entry", 0}, {"callback", 4}};
+    c.storeWritesFailing = true;
     return c;
   });
   auto s = parse(m.render());
@@ -168,6 +170,9 @@ TEST(Metrics, ControlSampleIsReadAtScrapeTime) {
   EXPECT_EQ(valueOf(s, "atrium_callback_deliveries_total", {{"result", "failed_attempt"}}), 10.0);
   EXPECT_EQ(valueOf(s, "atrium_http_connections", {{"listener", "signal"}}), 3.0);
   EXPECT_EQ(valueOf(s, "atrium_http_connections_refused_total", {{"listener", "signal"}}), 1.0);
+  EXPECT_EQ(valueOf(s, "atrium_store_write_failures_total", {{"write", "callback"}}), 4.0);
+  EXPECT_EQ(valueOf(s, "atrium_store_write_failures_total", {{"write", "entry"}}), 0.0);
+  EXPECT_EQ(valueOf(s, "atrium_store_writes_failing"), 1.0);
 }
 
 TEST(Metrics, WorkersAreSummedAndLoadIsPerWorker) {
