@@ -67,7 +67,10 @@ base::Status CallbackDispatcher::publish(const RoomEventInput& event) {
   }
   // Written before any attempt to send: the queue, not the worker, is what makes it durable.
   const int64_t now = clock_.wallMs();
-  auto id = queue_.enqueueCallback(event.sdkAppId, buildCallbackBody(event, now), now);
+  // One room's events are delivered in the order they happened, whatever retries they need.
+  std::string room = event.strRoom.empty() ? "n:" + std::to_string(event.numericRoom) : "s:" + event.strRoom;
+  auto id = queue_.enqueueCallback(event.sdkAppId, buildCallbackBody(event, now), now,
+                                   std::to_string(event.sdkAppId) + "/" + room);
   if (!id.ok()) return id.error();
   wake();
   return base::Ok{};
@@ -92,8 +95,9 @@ void CallbackDispatcher::run() {
         if (stopRequested_) break;
         deliver(job, pass);
       }
-      // A full batch means more may be due right now.
-      if (!pass.storeError && due->size() >= options_.batchSize) continue;
+      // A full batch means more may be due right now, and so does a job that left the queue: a
+      // room's next event waits only for it (one room's backlog drains at once, in order).
+      if (!pass.storeError && (due->size() >= options_.batchSize || pass.jobLeft)) continue;
     }
     int64_t wakeAt = clock_.wallMs() + options_.pollIntervalMs;
     if (!pass.storeError && pass.earliestNextMs != 0) wakeAt = std::min(wakeAt, pass.earliestNextMs);
@@ -144,6 +148,7 @@ void CallbackDispatcher::deliver(const store::CallbackJob& job, Pass& pass) {
 
   if (result.httpStatus == 200) {
     delivered_.fetch_add(1);
+    pass.jobLeft = true;
     if (auto done = queue_.completeCallback(job.id); !done.ok()) {
       // The receiver has it; if the store forgot, it may get it twice — better than never.
       log::warn("callback: job {} delivered but not marked done: {}", job.id, done.error().code);
@@ -183,6 +188,7 @@ void CallbackDispatcher::afterFailure(const store::CallbackJob& job, const PostR
 void CallbackDispatcher::failJob(const store::CallbackJob& job, const std::string& reason,
                                  Pass& pass) {
   log::warn("callback: job {} of app {} failed: {}", job.id, job.sdkAppId, reason);
+  pass.jobLeft = true;
   if (auto s = queue_.failCallback(job.id, reason, clock_.wallMs()); !s.ok()) {
     log::warn("callback: marking job {} failed did not stick: {}", job.id, s.error().code);
     pass.storeError = true;

@@ -69,6 +69,7 @@ class CallbackDispatcher {
   struct Pass {
     bool storeError = false;       // back off instead of spinning on a failing store
     int64_t earliestNextMs = 0;    // 0: nothing rescheduled in this pass
+    bool jobLeft = false;          // a job left the queue: the next of its room may be due now
   };
 
   void run();

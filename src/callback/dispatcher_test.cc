@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <nlohmann/json.hpp>
 
 #include "callback/dispatcher_test_fakes.h"
 
@@ -137,6 +138,33 @@ TEST_F(DispatcherTest, Answer500ThenDeliveredOnRetry) {
   auto r = poster.requests();
   EXPECT_EQ(r[0].body, r[1].body);
   EXPECT_EQ(header(r[0].headers, "Sign"), header(r[1].headers, "Sign"));
+}
+
+TEST_F(DispatcherTest, ARoomsEventsArriveInOrderWhateverTheirRetries) {
+  // The receiver refuses the first delivery (the room's 103); the 104 and 102 queued behind it
+  // must not overtake it, while another room's event is not held up.
+  FakePoster poster([](size_t n) { return PostResult{n == 0 ? 500 : 200, {}}; });
+  options.retry.retryIntervalMs = 100;
+  auto d = make(poster);
+  RoomEventInput exit = enterEvent();
+  exit.eventType = kEventExitRoom;
+  RoomEventInput dismissed = enterEvent();
+  dismissed.eventType = kEventDismissRoom;
+  RoomEventInput elsewhere = enterEvent();
+  elsewhere.numericRoom = 5678;
+  ASSERT_TRUE(d->publish(enterEvent()).ok());
+  ASSERT_TRUE(d->publish(exit).ok());
+  ASSERT_TRUE(d->publish(dismissed).ok());
+  ASSERT_TRUE(d->publish(elsewhere).ok());
+  d->start();
+  ASSERT_TRUE(waitFor([&] { return queue.completed().size() == 4; }));
+  std::vector<std::string> order;
+  for (const auto& r : poster.requests()) {
+    const auto body = nlohmann::json::parse(r.body);
+    order.push_back(std::to_string(body["EventType"].get<int>()) + "@" + std::to_string(body["EventInfo"]["RoomId"].get<int>()));
+  }
+  // 103@1234 refused, then 103@5678 (not held up), then room 1234 in order once its 103 got through.
+  EXPECT_EQ(order, (std::vector<std::string>{"103@1234", "103@5678", "103@1234", "104@1234", "102@1234"}));
 }
 
 TEST_F(DispatcherTest, AlwaysFailingIsGivenUpAfterTheWindow) {

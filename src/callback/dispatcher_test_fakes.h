@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,18 +72,23 @@ class FakeQueue : public store::CallbackQueue {
  public:
   struct Failure { int64_t id; std::string reason; };
 
-  base::Result<int64_t> enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) override {
+  using store::CallbackQueue::enqueueCallback;
+  base::Result<int64_t> enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs, std::string orderKey) override {
     std::lock_guard lock(mutex_);
     if (failing_) return base::makeError("STORE_IO", "disk on fire");
     int64_t id = nextId_++;
     jobs_[id] = store::CallbackJob{id, sdkAppId, std::move(body), nowMs, nowMs, 0};
+    orderKeys_[id] = std::move(orderKey);
     return id;
   }
   base::Result<std::vector<store::CallbackJob>> dueCallbacks(int64_t nowMs, size_t limit) override {
     std::lock_guard lock(mutex_);
     std::vector<store::CallbackJob> due;
+    std::set<std::string> waiting;  // order keys with an earlier pending job
     for (const auto& [id, job] : jobs_) {
-      if (due.size() < limit && job.nextAttemptAtMs <= nowMs) due.push_back(job);
+      const std::string& key = orderKeys_[id];
+      const bool blocked = !key.empty() && !waiting.insert(key).second;
+      if (!blocked && due.size() < limit && job.nextAttemptAtMs <= nowMs) due.push_back(job);
     }
     return due;
   }
@@ -143,6 +149,7 @@ class FakeQueue : public store::CallbackQueue {
  private:
   std::mutex mutex_;
   std::map<int64_t, store::CallbackJob> jobs_;
+  std::map<int64_t, std::string> orderKeys_;
   std::vector<int64_t> completed_;
   std::vector<Failure> failed_;
   int64_t nextId_ = 1;

@@ -88,6 +88,29 @@ TEST_P(CallbackQueueTest, RescheduledJobWaitsUntilItsNextAttempt) {
   EXPECT_EQ(store_->rescheduleCallback(999'999, 1, 0).error().code, "RECORD_NOT_FOUND");
 }
 
+TEST_P(CallbackQueueTest, AnOrderKeysJobsGoOneAfterAnother) {
+  // Room r: 103 then 104 then 102. The 103 is being retried: nothing later of r may overtake it;
+  // room s and unordered jobs are not held up.
+  auto put = [&](std::string body, std::string key) {
+    auto id = store_->enqueueCallback(kApp, std::move(body), 100, std::move(key));
+    EXPECT_TRUE(id.ok()) << id.error().message;
+    return id.ok() ? *id : 0;
+  };
+  const int64_t enter = put("r103", "1400000301/n:7");
+  const int64_t exit = put("r104", "1400000301/n:7");
+  put("s103", "1400000301/s:seven");
+  put("free", "");
+  put("r102", "1400000301/n:7");
+  EXPECT_EQ(dueBodies(100), (std::vector<std::string>{"r103", "s103", "free"}));
+  ASSERT_TRUE(store_->rescheduleCallback(enter, 1, 10'100).ok());
+  EXPECT_EQ(dueBodies(5'000), (std::vector<std::string>{"s103", "free"}));  // r104 waits for r103
+  EXPECT_EQ(dueBodies(10'100), (std::vector<std::string>{"r103", "s103", "free"}));
+  ASSERT_TRUE(store_->completeCallback(enter).ok());
+  EXPECT_EQ(dueBodies(10'100), (std::vector<std::string>{"r104", "s103", "free"}));
+  ASSERT_TRUE(store_->failCallback(exit, "gave up", 10'200).ok());  // given up: the next one goes
+  EXPECT_EQ(dueBodies(10'200), (std::vector<std::string>{"s103", "free", "r102"}));
+}
+
 TEST_P(CallbackQueueTest, CompleteRemovesTheJobOnce) {
   const int64_t a = enqueue("a", 100);
   const int64_t b = enqueue("b", 100);

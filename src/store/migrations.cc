@@ -216,6 +216,11 @@ CREATE TABLE erasure_log (
 );
 CREATE INDEX erasure_log_time ON erasure_log (time_ms);
 )sql"},
+    // Callbacks in order per room (R9): a room's jobs share an order key and go one after another.
+    {4, R"sql(
+ALTER TABLE callback_queue ADD COLUMN order_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX callback_queue_order ON callback_queue (order_key, id);
+)sql"},
 };
 
 }  // namespace

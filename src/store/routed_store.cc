@@ -156,9 +156,9 @@ base::Status RoutedStore::closeOpenRecords(int64_t atMs) {
 
 // --- callbacks --------------------------------------------------------------------------------------------
 
-base::Result<int64_t> RoutedStore::enqueueCallback(uint32_t id, std::string body, int64_t nowMs) {
-  const size_t index = indexFor(id);
-  auto local = at(index).enqueueCallback(id, std::move(body), nowMs);
+base::Result<int64_t> RoutedStore::enqueueCallback(uint32_t id, std::string body, int64_t nowMs, std::string orderKey) {
+  const size_t index = indexFor(id);  // one app, one database: a room's jobs share a queue
+  auto local = at(index).enqueueCallback(id, std::move(body), nowMs, std::move(orderKey));
   if (!local) return local.error();
   return globalId(index, *local);
 }

@@ -16,13 +16,15 @@ std::string jobName(int64_t id) { return "queued callback " + std::to_string(id)
 base::Status SqlStore::prepareCallbackStatements() {
   const std::pair<Statement*, std::string> all[] = {
       {&cb_.enqueue,
-       "INSERT INTO callback_queue (sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts) "
-       "VALUES (?, ?, ?, ?, 0) RETURNING id"},
+       "INSERT INTO callback_queue (sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts, order_key) "
+       "VALUES (?, ?, ?, ?, 0, ?) RETURNING id"},
       // By id: SQLite gives a new row an id above every existing one and a PostgreSQL identity only
       // grows, so with the one dispatcher per database id order is enqueue order.
+      // A job waits while an earlier one of its order key (its room) is pending, due or not.
       {&cb_.due,
-       "SELECT id, sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts FROM callback_queue "
-       "WHERE next_attempt_at_ms <= ? ORDER BY id LIMIT ?"},
+       "SELECT id, sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts FROM callback_queue q "
+       "WHERE next_attempt_at_ms <= ? AND (order_key = '' OR NOT EXISTS ("
+       "SELECT 1 FROM callback_queue e WHERE e.order_key = q.order_key AND e.id < q.id)) ORDER BY id LIMIT ?"},
       {&cb_.complete, "DELETE FROM callback_queue WHERE id = ?"},
       {&cb_.reschedule, "UPDATE callback_queue SET attempts = ?, next_attempt_at_ms = ? WHERE id = ?"},
       {&cb_.copyToFailures,
@@ -35,11 +37,11 @@ base::Status SqlStore::prepareCallbackStatements() {
   return prepareAll(*db_, all);
 }
 
-base::Result<int64_t> SqlStore::enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) {
+base::Result<int64_t> SqlStore::enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs, std::string orderKey) {
   if (body.empty()) return base::makeError(kErrInvalidArgument, "a callback needs a body");
   std::lock_guard lock(mu_);
   Query q(cb_.enqueue);
-  q.bind(int64_t{sdkAppId}).bind(body).bind(nowMs).bind(nowMs);
+  q.bind(int64_t{sdkAppId}).bind(body).bind(nowMs).bind(nowMs).bind(orderKey);
   return q.insertReturningId();
 }
 

@@ -100,7 +100,8 @@ class SqlStore final : public Store {
   base::Status closeOpenRecords(int64_t atMs) override;
 
   // CallbackQueue (sql_callback_queue.cc)
-  base::Result<int64_t> enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) override;
+  using CallbackQueue::enqueueCallback;
+  base::Result<int64_t> enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs, std::string orderKey) override;
   base::Result<std::vector<CallbackJob>> dueCallbacks(int64_t nowMs, size_t limit) override;
   base::Status completeCallback(int64_t id) override;
   base::Status rescheduleCallback(int64_t id, int attempts, int64_t nextAttemptAtMs) override;

@@ -321,8 +321,16 @@ class CallbackQueue {
  public:
   virtual ~CallbackQueue() = default;
   // Due at once (nextAttemptAtMs = nowMs, attempts 0). An empty body is kErrInvalidArgument.
-  virtual base::Result<int64_t> enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) = 0;
-  // Jobs with nextAttemptAtMs <= nowMs, oldest (first enqueued) first, at most `limit`.
+  // orderKey: jobs that share a non-empty key are delivered strictly in enqueue order — one
+  // room's events, so a room's 102 never overtakes its 103/104 while those are retried; ""
+  // orders nothing.
+  virtual base::Result<int64_t> enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs,
+                                                std::string orderKey) = 0;
+  base::Result<int64_t> enqueueCallback(uint32_t sdkAppId, std::string body, int64_t nowMs) {
+    return enqueueCallback(sdkAppId, std::move(body), nowMs, std::string());
+  }
+  // Jobs with nextAttemptAtMs <= nowMs and no earlier job of their order key still pending,
+  // oldest (first enqueued) first, at most `limit`.
   virtual base::Result<std::vector<CallbackJob>> dueCallbacks(int64_t nowMs, size_t limit) = 0;
   // Delivered: deletes the job. kErrRecordNotFound when no such job.
   virtual base::Status completeCallback(int64_t id) = 0;
