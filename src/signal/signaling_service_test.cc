@@ -103,7 +103,7 @@ TEST_F(ServiceTest, EnterAnnouncesAndRecords) {
   EXPECT_EQ(ev[0]["seq"], 1);
   ASSERT_EQ(recorder.records.size(), 2u);
   EXPECT_TRUE(recorder.records[0].success);
-  EXPECT_EQ(recorder.records[0].maskedUserId, "al****ce");
+  EXPECT_EQ(recorder.records[0].maskedUserId, "a****e");
   EXPECT_EQ(recorder.records[0].maskedIp, "10.0.0.*");
   EXPECT_EQ(recorder.records[0].room, "100");
 }
