@@ -177,7 +177,7 @@ TEST_P(DataProtectionTest, EraseFindsCallbacksByTheUserIdMemberNotByText) {
 
 TEST_P(DataProtectionTest, EraseBlanksTheCurrentAndThePreIssue15Mask) {
   createApp(kApp);
-  const std::string alice = "alice_0001";
+  const std::string alice = "alice_001";  // 9 bytes: "a****1" now, "al****01" before
   ASSERT_NE(base::maskUserId(alice), base::legacyMaskUserId(alice));
   ASSERT_TRUE(store_->appendEntry({1, kApp, "1", base::maskUserId(alice), "", true, "none", ""}).ok());
   ASSERT_TRUE(store_->appendEntry({2, kApp, "1", base::legacyMaskUserId(alice), "", true, "none", ""}).ok());
