@@ -115,8 +115,12 @@ bool TcpMediaPort::admit(const ice::Endpoint& remote, uint64_t id) {
 
 void TcpMediaPort::warn(const ice::Endpoint& remote, std::string_view what) {
   std::string prefix = base::maskIp(remote.addressString());
-  if (auto suppressed = warnings_.allow(prefix, clock_.steadyMs()))
-    base::log::warn("{} from {} ({} more from this prefix in the last minute)", what, prefix, *suppressed);
+  if (auto suppressed = warnings_.allow(prefix, clock_.steadyMs())) {
+    if (*suppressed == 0)
+      base::log::warn("{} from {}", what, prefix);
+    else
+      base::log::warn("{} from {} (and {} more events from this prefix since its last warning)", what, prefix, *suppressed);
+  }
 }
 
 void TcpMediaPort::onEvent(Connection& c, uint32_t events) {

@@ -144,9 +144,13 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   // Hostile-looking input: one info-log line per source prefix (masked: R11) and minute.
   void warn(const std::string& ip, std::string_view what) {
     std::string prefix = base::maskIp(ip);
-    if (auto suppressed = warnings.allow(prefix, base::SystemClock::instance().steadyMs()))
-      base::log::warn("{} listener: {} from {} ({} more from this prefix in the last minute)", options.name, what,
-                      prefix, *suppressed);
+    if (auto suppressed = warnings.allow(prefix, base::SystemClock::instance().steadyMs())) {
+      if (*suppressed == 0)
+        base::log::warn("{} listener: {} from {}", options.name, what, prefix);
+      else
+        base::log::warn("{} listener: {} from {} (and {} more events from this prefix since its last warning)",
+                        options.name, what, prefix, *suppressed);
+    }
   }
 };
 

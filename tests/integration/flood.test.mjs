@@ -60,6 +60,12 @@ const percentile = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 };
 
+// utime + stime of a process, in seconds (clock ticks of 1/100 s on Linux).
+const cpuSeconds = (pid) => {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+
 const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 
 // One TLS connection that sends `bytes` after the handshake and collects what comes back.
@@ -93,6 +99,7 @@ test('API listener: an idle-connection flood from 40 addresses does not stop API
     // 40 addresses x 10 = 400 idle connections against 256 pending slots (16 per address).
     const flood = idleFlood(server.apiPort, { addresses: 40, perAddress: 10 });
     await sleep(1000);
+    const cpu0 = cpuSeconds(server.child.pid), opened0 = flood.opened, t0 = Date.now();
     const latencies = [];
     const until = Date.now() + 6000;
     // Below the API's own rate limit (20/s per SecretId and action).
@@ -100,7 +107,10 @@ test('API listener: an idle-connection flood from 40 addresses does not stop API
       latencies.push(await call());
       await sleep(100);
     }
+    const floodRate = (flood.opened - opened0) / ((Date.now() - t0) / 1000);
+    const cpu = (cpuSeconds(server.child.pid) - cpu0) / ((Date.now() - t0) / 1000);
     flood.stop();
+    t.diagnostic(`flood: ${floodRate.toFixed(0)} new connections/s absorbed, atriumd CPU ${(cpu * 100).toFixed(0)} % of a core`);
     const { samples } = await scrape(server.metricsPort);
     const evicted = metricSum(samples, 'atrium_http_connections_closed_total', { listener: 'api', reason: 'evicted' });
     const timedOut = metricSum(samples, 'atrium_http_connections_closed_total', { listener: 'api', reason: 'tls_handshake_timeout' });
