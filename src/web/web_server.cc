@@ -108,6 +108,8 @@ class WsConnection {
   virtual ~WsConnection() = default;
   virtual void send(std::string text) = 0;
   virtual void close(uint16_t code, std::string reason) = 0;
+  // The handler says the peer proved itself (WebServer::authenticated): never evicted from now on.
+  virtual void markAuthenticated() = 0;
 };
 
 class ConnectionSlot;
@@ -122,6 +124,9 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   std::map<uint64_t, std::weak_ptr<WsConnection>> conns;
   base::Admission admission;
   std::unordered_map<uint64_t, ConnectionSlot*> slots;  // by admission id: for eviction
+  // Upgraded WebSockets whose handler has not called them authenticated, oldest first (by
+  // admission id): when the established budget is full, the oldest makes room for a new upgrade.
+  std::map<uint64_t, std::function<void()>> unauthenticatedWs;
   base::WarnLimiter warnings;
   WebServerStats stats;
   uint64_t nextConn = 1;
@@ -140,6 +145,17 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
 
   void doAccept();
   void admit(tcp::socket socket);
+  // Closes the oldest unauthenticated WebSocket and frees its established slot at once.
+  bool evictOldestUnauthenticatedWs() {
+    if (unauthenticatedWs.empty()) return false;
+    auto oldest = unauthenticatedWs.begin();
+    auto evict = std::move(oldest->second);
+    admission.release(oldest->first);
+    unauthenticatedWs.erase(oldest);
+    ++stats.evicted;
+    if (evict) evict();
+    return true;
+  }
   void maybeTrim();
   // Hostile-looking input: one info-log line per source prefix (masked: R11) and minute.
   void warn(const std::string& ip, std::string_view what) {
@@ -172,6 +188,7 @@ class ConnectionSlot {
   ConnectionSlot(const ConnectionSlot&) = delete;
   ConnectionSlot& operator=(const ConnectionSlot&) = delete;
   const std::string& ip() const { return ip_; }
+  uint64_t id() const { return id_; }
   bool pending() const { return server_->admission.isPending(id_); }
   // Pending -> established; false when the established budget is full.
   bool promote() { return server_->admission.promote(id_) == base::PromoteVerdict::kPromoted; }
@@ -203,6 +220,11 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       : server_(std::move(server)), ws_(std::move(stream)), id_(id), slot_(std::move(slot)) {}
 
   void run(http::request<http::string_body> req) {
+    // Until the handler calls it authenticated, a full established budget may evict it.
+    std::weak_ptr<WsSession> weak = this->shared_from_this();
+    server_->unauthenticatedWs[slot_->id()] = [weak] {
+      if (auto self = weak.lock()) beast::get_lowest_layer(self->ws_).close();  // reads end: finish()
+    };
     beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout t{};
     t.handshake_timeout = kWsHandshakeTimeout;
@@ -232,6 +254,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     out_.push_back(std::move(text));
     if (!writing_) doWrite();
   }
+
+  void markAuthenticated() override { server_->unauthenticatedWs.erase(slot_->id()); }
 
   void close(uint16_t code, std::string reason) override {
     if (closing_) return;
@@ -293,6 +317,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     if (finished_) return;
     finished_ = true;
     server_->conns.erase(id_);
+    server_->unauthenticatedWs.erase(slot_->id());
     server_->ws.onClose(id_);
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -451,10 +476,19 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
       return replyAndClose(400, "bad Sec-WebSocket-Key\n");
     }
     if (!server_->accepting) return replyAndClose(429, "too many connections\n");
+    // A well-formed upgrade moves the connection to the established budget at once: a fast
+    // flood of idle TCP connections can then no longer evict it before it enters a room. With
+    // that budget full, the oldest WebSocket that has not authenticated yet makes room (idle
+    // upgrades cost the attacker a TLS handshake each, and signaling closes them after its auth
+    // timeout anyway); clients in rooms are never evicted.
     if (slot_->pending() && !slot_->promote()) {
-      ++server_->stats.establishedFull;
-      server_->warn(ip_, "WebSocket refused: connection budget full");
-      return replyAndClose(503, "too many connections\n");
+      const auto& a = server_->admission;
+      const bool globalFull = a.established() >= a.limits().maxEstablished;
+      if (!globalFull || !server_->evictOldestUnauthenticatedWs() || !slot_->promote()) {
+        ++server_->stats.establishedFull;
+        server_->warn(ip_, "WebSocket refused: connection budget full");
+        return replyAndClose(503, "too many connections\n");
+      }
     }
     uint64_t id = server_->nextConn++;
     if (!server_->ws.onOpen(id, ip_)) return replyAndClose(429, "too many connections\n");
@@ -616,6 +650,12 @@ void WebServer::close(uint64_t conn, uint16_t code, std::string_view reason) {
   auto it = impl_->conns.find(conn);
   if (it == impl_->conns.end()) return;
   if (auto c = it->second.lock()) c->close(code, std::string(reason));
+}
+
+void WebServer::authenticated(uint64_t conn) {
+  auto it = impl_->conns.find(conn);
+  if (it == impl_->conns.end()) return;
+  if (auto c = it->second.lock()) c->markAuthenticated();
 }
 
 void WebServer::closeAll(uint16_t code, std::string_view reason) {

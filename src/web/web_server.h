@@ -80,11 +80,11 @@ struct ServerOptions {
   int64_t pingIntervalMs = 5000;    // idle connections are pinged this often, dropped after 2x
   size_t maxQueuedBytes = 4 << 20;   // a client that reads slower than this is dropped
   // Admission (R18, issue 15). A connection is *pending* from accept until it has sent one
-  // complete, well-formed request (and, for the WebSocket path, been accepted by the handler);
-  // then it is *established*. Pending connections have short deadlines and their own caps, far
+  // complete, well-formed request (a WebSocket upgrade counts); then it is *established*. Pending connections have short deadlines and their own caps, far
   // below the descriptor limit; when the pending budget is full the oldest pending connection
   // is evicted so a newcomer that completes a request in time gets in. Established connections
-  // have a separate budget; a request that finds it full is still answered, then closed.
+  // have a separate budget; a request that finds it full is still answered, then closed; an
+  // upgrade that finds it full evicts the oldest WebSocket not yet authenticated() (else 503).
   size_t maxPendingConnections = 1024;
   size_t maxPendingPerIp = 32;       // IPv4 per address, IPv6 per /64
   size_t maxConnectionsPerIp = 256;  // established
@@ -101,7 +101,9 @@ struct WebServerStats {
   uint64_t handshakeTimeouts = 0;  // TLS handshake not done within tlsHandshakeTimeoutMs
   uint64_t headerTimeouts = 0;     // first request not received within headerTimeoutMs
   uint64_t badRequests = 0;        // answered 400/431 and closed
-  uint64_t establishedFull = 0;    // answered, then closed: no room in the established budget
+  // No room in the established budget: an HTTP request answered, then closed; an upgrade
+  // answered 503 (no unauthenticated WebSocket left to evict).
+  uint64_t establishedFull = 0;
   uint64_t memoryTrims = 0;        // malloc_trim after a flood of pending connections
   size_t open = 0;
   size_t pending = 0;
@@ -114,6 +116,9 @@ class WebServer {
   uint16_t port() const;
   void send(uint64_t conn, std::string text);
   void close(uint64_t conn, uint16_t code, std::string_view reason);
+  // A WebSocket connection proved itself (signaling: entered a room or resumed). Until then,
+  // an upgrade that finds the established budget full evicts the oldest such connection.
+  void authenticated(uint64_t conn);
   void closeAll(uint16_t code, std::string_view reason);
   void stopAccepting();
   WebServerStats stats() const;

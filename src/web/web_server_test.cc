@@ -13,6 +13,7 @@
 #include <chrono>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "web/http_checks.h"
 
@@ -55,7 +56,11 @@ TEST(HttpChecks, RequestLine) {
 
 class NullWs final : public WsHandler {
  public:
-  bool onOpen(uint64_t, const std::string&) override { return true; }
+  std::vector<uint64_t> opened;  // control-loop thread
+  bool onOpen(uint64_t id, const std::string&) override {
+    opened.push_back(id);
+    return true;
+  }
   void onText(uint64_t, std::string_view) override {}
   void onBinary(uint64_t) override {}
   void onActivity(uint64_t) override {}
@@ -279,6 +284,42 @@ TEST_F(WebServerTest, PerAddressPendingCapRefusesAtAccept) {
   Client d(port());
   d.send(kGet);
   EXPECT_NE(d.read(5000, "ok\n").find("200"), std::string::npos);
+}
+
+TEST_F(WebServerTest, FullEstablishedBudgetEvictsTheOldestUnauthenticatedWebSocket) {
+  ServerOptions o;
+  o.maxConnections = 2;
+  start(o);
+  auto onLoop = [this](auto fn) {
+    std::promise<void> p;
+    loop_.post([&] {
+      fn();
+      p.set_value();
+    });
+    p.get_future().get();
+  };
+  auto upgrade = [this](Client& c) {
+    c.send(upgradeRequest("dGhlIHNhbXBsZSBub25jZQ=="));
+    return c.read(5000, "\r\n\r\n");
+  };
+  Client member(port());
+  ASSERT_NE(upgrade(member).find("101"), std::string::npos);
+  onLoop([&] { server_->authenticated(ws_.opened.at(0)); });
+  Client idle(port());
+  ASSERT_NE(upgrade(idle).find("101"), std::string::npos);
+  EXPECT_EQ(stats().pending, 0u) << "an upgrade is established at once";
+  // Budget full (2): the next upgrade evicts the idle, unauthenticated WebSocket.
+  Client newcomer(port());
+  ASSERT_NE(upgrade(newcomer).find("101"), std::string::npos);
+  EXPECT_TRUE(idle.closedByPeer(5000));
+  EXPECT_EQ(stats().evicted, 1u);
+  onLoop([&] { server_->authenticated(ws_.opened.at(2)); });
+  // Everyone authenticated: no room, and nobody is evicted for it.
+  Client late(port());
+  EXPECT_EQ(upgrade(late).rfind("HTTP/1.1 503", 0), 0u);
+  EXPECT_FALSE(member.closedByPeer(200));
+  EXPECT_FALSE(newcomer.closedByPeer(200));
+  EXPECT_EQ(stats().establishedFull, 1u);
 }
 
 TEST_F(WebServerTest, FullEstablishedBudgetStillAnswersThenCloses) {
