@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
+import WebSocket from 'ws';
 import {
   startServer, createApp, createApiKey, connectClient, closeAllClients, newRoomId, freePort, sleep,
 } from './lib/harness.mjs';
@@ -146,6 +147,47 @@ test('signaling: idle and half-open TLS flood from 40 addresses; enterRoom succe
     const evicted = metricSum(samples, 'atrium_http_connections_closed_total', { listener: 'signal', reason: 'evicted' });
     t.diagnostic(`enterRoom during the flood: ${times.join(', ')} ms; flood opened ${flood.opened}, evicted ${evicted}`);
     assert.ok(evicted > 0);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('signaling: idle upgraded WebSockets fill the budget; a client that enters a room is never evicted', T, async (t) => {
+  const server = await startServer({ 'metrics.port': await freePort(), 'signal.max_connections': 40 });
+  try {
+    const app = await createApp(server);
+    const member = await connectClient(server, 'member');
+    await member.enterOk(app, 'member_user', { roomId: newRoomId() });
+    // 12 addresses x 5 idle WebSockets (upgraded, never entering), reconnecting when closed.
+    const sockets = new Set();
+    let stopped = false, opened = 0;
+    const open = (local) => {
+      if (stopped) return;
+      const ws = new WebSocket(server.url, { rejectUnauthorized: false, localAddress: local });
+      ++opened;
+      sockets.add(ws);
+      ws.on('error', () => {});
+      ws.on('close', () => { sockets.delete(ws); setTimeout(() => open(local), 50); });
+    };
+    for (let a = 0; a < 12; a++) for (let i = 0; i < 5; i++) open(`127.0.5.${1 + a}`);
+    await sleep(1500);
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = Date.now();
+      const c = await connectClient(server, `legit${i}`);
+      await c.enterOk(app, `legit_ws_${i}`, { roomId: newRoomId() });
+      times.push(Date.now() - t0);
+    }
+    await sleep(1000);
+    await member.ok('heartbeat');
+    assert.equal(member.closed, null, 'a client in a room is never evicted');
+    stopped = true;
+    for (const ws of sockets) ws.terminate();
+    const { samples } = await scrape(server.metricsPort);
+    const evicted = metricSum(samples, 'atrium_http_connections_closed_total', { listener: 'signal', reason: 'evicted' });
+    t.diagnostic(`enterRoom while idle WebSockets fill the budget: ${times.join(', ')} ms; ${opened} idle upgrades, ${evicted} evicted`);
+    assert.ok(evicted > 0);
+    await closeAllClients();
   } finally {
     await server.stop();
   }
