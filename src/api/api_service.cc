@@ -71,7 +71,7 @@ ApiResponse ApiService::handle(const ApiRequest& req) {
     if (action.empty()) return apiError(kMissingParameter, "The request is missing the X-TC-Action header.");
     if (header(req, "x-tc-version") != kApiVersion)
       return apiError(kNoSuchVersion, std::string("X-TC-Version must be ") + kApiVersion + ".");
-    if (req.body.size() > options_.maxBodyBytes)
+    if (req.bodyTooLarge || req.body.size() > options_.maxBodyBytes)
       return apiError(kInvalidRequest, "The request body exceeds " + std::to_string(options_.maxBodyBytes) + " bytes.");
 
     audit.secretId = claimedSecretId(header(req, "authorization"));

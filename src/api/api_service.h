@@ -55,6 +55,7 @@ struct ApiRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // lower-cased names
   std::string body;
   std::string remoteIp;
+  bool bodyTooLarge = false;  // over maxBodyBytes and not read: `body` is empty
 };
 
 struct ApiResponse {

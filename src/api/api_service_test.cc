@@ -137,6 +137,11 @@ TEST_F(ApiServiceTest, ScopeVersionMethodAndSize) {
   EXPECT_EQ(service->handle(get).errorCode, "InvalidRequest");
   json big{{"SdkAppId", app}, {"RoomId", 1}, {"Pad", std::string(70000, 'x')}};
   EXPECT_EQ(service->handle(signedRequest("DismissRoom", big)).errorCode, "InvalidRequest");
+  // A body the listener did not read (over the limit, whatever its size) gets the same answer.
+  auto unread = signedRequest("DismissRoom", {{"SdkAppId", app}, {"RoomId", 1}});
+  unread.body.clear();
+  unread.bodyTooLarge = true;
+  EXPECT_EQ(service->handle(unread).errorCode, "InvalidRequest");
   EXPECT_EQ(service->handle(signedRequest("DismissRoom", json::array({1}))).errorCode, "InvalidParameter");
 }
 

@@ -37,7 +37,7 @@ class NoWebSockets final : public web::WsHandler {
 inline web::HttpResponse handleApiHttp(api::ApiService& service, const web::HttpRequest& req,
                                        metrics::Metrics* metrics = nullptr) {
   if (req.target.substr(0, req.target.find('?')) == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n", {}};
-  auto res = service.handle({req.method, req.target, req.headers, req.body, req.remoteIp});
+  auto res = service.handle({req.method, req.target, req.headers, req.body, req.remoteIp, req.bodyTooLarge});
   if (metrics) metrics->countApiCall(req.header("x-tc-action"), res.errorCode);
   return {200, "application/json", std::move(res.body), {{"X-TC-RequestId", res.requestId}}};
 }

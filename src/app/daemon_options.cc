@@ -33,7 +33,15 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   l.maxSessions = static_cast<size_t>(i("signal.max_sessions", 1, 100'000'000));
   l.clockSkewSeconds = i("auth.clock_skew_seconds", 0, 86400);
 
+  const int64_t tlsHandshakeMs = i("server.tls_handshake_timeout_ms", 100, 60'000);
+  const int64_t headerMs = i("server.header_timeout_ms", 100, 60'000);
   auto& w = o.server;
+  w.name = "signal";
+  w.tlsHandshakeTimeoutMs = tlsHandshakeMs;
+  w.headerTimeoutMs = headerMs;
+  w.maxConnections = static_cast<size_t>(i("signal.max_connections", 1, 10'000'000));
+  w.maxPendingConnections = static_cast<size_t>(i("signal.max_pending_connections", 1, 10'000'000));
+  w.maxPendingPerIp = static_cast<size_t>(i("signal.max_pending_per_ip", 1, 10'000'000));
   w.address = s.str("signal.address");
   w.port = static_cast<uint16_t>(i("signal.port", 0, 65535));
   w.maxWsMessageBytes = l.maxMessageBytes * 4;
@@ -49,14 +57,21 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   w.maxConnectionsPerIp = 4 * l.maxConnectionsPerIp;
 
   auto& a = o.apiServer;
+  a.name = "api";
+  a.tlsHandshakeTimeoutMs = tlsHandshakeMs;
+  a.headerTimeoutMs = headerMs;
+  a.maxPendingConnections = static_cast<size_t>(i("api.max_pending_connections", 1, 10'000'000));
+  a.maxPendingPerIp = static_cast<size_t>(i("api.max_pending_per_ip", 1, 10'000'000));
   a.address = s.str("api.address");
   a.port = static_cast<uint16_t>(i("api.port", 0, 65535));
   a.wsPath = "";
   a.maxConnectionsPerIp = static_cast<size_t>(i("api.max_connections_per_ip", 1, 1'000'000));
   a.maxConnections = static_cast<size_t>(i("api.max_connections", 1, 1'000'000));
   o.api.maxBodyBytes = static_cast<size_t>(i("api.max_body_bytes", 1024, 10 << 20));
-  // Bodies up to twice the API limit still get an API envelope (InvalidRequest); beyond, HTTP 413.
-  a.maxHttpBodyBytes = 2 * o.api.maxBodyBytes;
+  // A body over the limit is not read; the API still answers it in its envelope (InvalidRequest,
+  // as docs/api.md promises), whatever its size.
+  a.maxHttpBodyBytes = o.api.maxBodyBytes;
+  a.oversizedBodyToHandler = true;
   o.api.requestsPerSecond = d("api.requests_per_second", 0.01, 1e6);
   o.api.burst = d("api.burst", 1, 1e6);
   o.api.maxSkewSeconds = i("api.timestamp_skew_seconds", 1, 86400);
@@ -67,6 +82,11 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
     return base::makeError("CONFIG", "api.allow_plaintext requires a loopback api.address (R6: no plaintext path off this host)");
 
   auto& m = o.metricsServer;
+  m.name = "metrics";
+  m.tlsHandshakeTimeoutMs = tlsHandshakeMs;
+  m.headerTimeoutMs = headerMs;
+  m.maxPendingConnections = 16;
+  m.maxPendingPerIp = 8;
   m.address = s.str("metrics.address");
   m.port = static_cast<uint16_t>(i("metrics.port", 0, 65535));
   o.metricsEnabled = m.port != 0;
@@ -100,6 +120,7 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   }
   o.media.tcpLimits.maxConnections = static_cast<size_t>(i("media.tcp_max_connections", 1, 100'000));
   o.media.tcpLimits.handshakeTimeoutMs = i("media.tcp_handshake_timeout_ms", 100, 600'000);
+  o.media.tcpLimits.maxPendingPerAddress = static_cast<size_t>(i("media.tcp_max_pending_per_ip", 1, 100'000));
   o.media.tcpLimits.sendQueueBytes = static_cast<size_t>(i("media.tcp_send_queue_bytes", 65537, 64 << 20));
   if (auto udp = s.boolean("media.udp_candidates"); !udp.ok()) return udp.error();
   else o.media.udpCandidates = *udp;

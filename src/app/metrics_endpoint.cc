@@ -34,7 +34,8 @@ metrics::ControlSample sampleControl(const ControlSources& src) {
   for (const auto& l : src.listeners) {
     if (!l.server) continue;
     auto st = l.server->stats();
-    s.listeners.push_back({l.name, st.open, st.refusedAtAccept});
+    s.listeners.push_back({l.name, st.open, st.refusedAtAccept, st.pending, st.evicted, st.handshakeTimeouts,
+                           st.headerTimeouts, st.badRequests, st.establishedFull});
   }
   return s;
 }

@@ -19,6 +19,11 @@ const std::vector<SettingDef>& settingDefs() {
        "$ATRIUM_MASTER_KEY takes precedence)"},
       {"server.log_level", "info", "debug | info | warn | error"},
       {"server.log_file", "", "log to this file instead of stderr"},
+      {"server.tls_handshake_timeout_ms", "2500",
+       "every HTTPS listener: close a connection whose TLS handshake is not done within this time (R18)"},
+      {"server.header_timeout_ms", "2500",
+       "every HTTP(S) listener: close a new connection that has not sent its first request line and headers "
+       "within this time after the TLS handshake (R18)"},
       {"server.ready_file", "", "once listening, write {pid, ports, demo app id} as JSON here"},
       {"tls.cert_file", "", "PEM certificate chain (dev default: <data_dir>/tls/cert.pem, generated)"},
       {"tls.key_file", "", "PEM private key (dev default: <data_dir>/tls/key.pem, generated)"},
@@ -31,6 +36,13 @@ const std::vector<SettingDef>& settingDefs() {
       {"signal.auth_timeout_ms", "10000", "close connections that are not in a room for this long"},
       {"signal.max_bad_messages", "5", "close a connection after this many malformed messages"},
       {"signal.max_connections_per_ip", "64", "concurrent WebSocket connections per client address"},
+      {"signal.max_connections", "10000",
+       "established TCP connections (WebSockets and HTTP keep-alive) of the signaling listener; keep it below the "
+       "descriptor limit minus the pending budgets of all listeners"},
+      {"signal.max_pending_connections", "1024",
+       "signaling listener: connections that have not completed a request yet; when full, the oldest is closed to "
+       "admit a new one"},
+      {"signal.max_pending_per_ip", "32", "signaling listener: pending connections per client address (IPv6: per /64)"},
       {"signal.entries_per_ip_per_second", "5", "enterRoom/resume rate per client address"},
       {"signal.entry_burst_per_ip", "20", "enterRoom/resume burst per client address"},
       {"signal.session_grace_ms", "30000", "how long a dropped session stays resumable"},
@@ -43,8 +55,12 @@ const std::vector<SettingDef>& settingDefs() {
       {"api.requests_per_second", "20", "requests per second per (SecretId, Action), as TRTC documents"},
       {"api.burst", "20", "burst per (SecretId, Action)"},
       {"api.max_body_bytes", "65536", "largest accepted request body"},
-      {"api.max_connections_per_ip", "32", "concurrent API connections per client address"},
-      {"api.max_connections", "1024", "concurrent API connections in total"},
+      {"api.max_connections_per_ip", "32", "concurrent established API connections per client address"},
+      {"api.max_connections", "1024", "concurrent established API connections in total"},
+      {"api.max_pending_connections", "256",
+       "API listener: connections that have not completed a request yet; when full, the oldest is closed to admit "
+       "a new one"},
+      {"api.max_pending_per_ip", "16", "API listener: pending connections per client address (IPv6: per /64)"},
       {"api.timestamp_skew_seconds", "300", "accepted difference between X-TC-Timestamp and server time"},
       {"callback.timeout_ms", "5000", "timeout of one callback POST"},
       {"callback.retry_interval_ms", "10000", "retry interval after the immediate first retry"},
@@ -60,8 +76,13 @@ const std::vector<SettingDef>& settingDefs() {
        "ICE-TCP passive candidate (RFC 6544) for clients whose networks block UDP: TCP port of the first media "
        "worker (worker i uses port + i); same: each worker's UDP port number (TCP and UDP ports are separate; with "
        "media.port 0 the kernel picks the TCP ports too); 0: no ICE-TCP"},
-      {"media.tcp_max_connections", "256", "ICE-TCP connections per media worker; more are closed at once"},
-      {"media.tcp_handshake_timeout_ms", "10000",
+      {"media.tcp_max_connections", "256",
+       "ICE-TCP connections per media worker; when full, the oldest connection that has not sent a valid STUN "
+       "check yet is closed to admit a new one (bound connections are never evicted)"},
+      {"media.tcp_max_pending_per_ip", "8",
+       "ICE-TCP connections per media worker and client address (IPv6: per /64) that have not sent a valid STUN "
+       "check yet; more are closed at once"},
+      {"media.tcp_handshake_timeout_ms", "2500",
        "close an ICE-TCP connection that has not sent a valid STUN binding request within this time"},
       {"media.tcp_send_queue_bytes", "262144",
        "per ICE-TCP connection: bytes queued for a slow reader before packets are dropped (at least 65537)"},

@@ -74,6 +74,35 @@ TEST(DaemonOptions, PlaintextOnlyOnLoopback) {
   EXPECT_EQ(ok->server.maxWsMessageBytes, 4 * ok->limits.maxMessageBytes);
 }
 
+// Issue 15: every listener has pending caps well below the descriptor limit, short
+// pre-request deadlines, and the API answers any oversized body itself.
+TEST(DaemonOptions, ListenerAdmissionDefaults) {
+  Settings s;
+  auto o = readDaemonOptions(s);
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  for (const auto* l : {&o->server, &o->apiServer, &o->metricsServer}) {
+    EXPECT_EQ(l->tlsHandshakeTimeoutMs, 2500) << l->name;
+    EXPECT_EQ(l->headerTimeoutMs, 2500) << l->name;
+    EXPECT_LT(l->maxPendingConnections + l->maxConnections, 20000u) << l->name;
+    EXPECT_LE(l->maxPendingPerIp, l->maxPendingConnections) << l->name;
+  }
+  EXPECT_EQ(o->server.name, "signal");
+  EXPECT_EQ(o->server.maxPendingConnections, 1024u);
+  EXPECT_EQ(o->server.maxConnections, 10000u);
+  EXPECT_EQ(o->apiServer.maxPendingConnections, 256u);
+  EXPECT_EQ(o->apiServer.maxHttpBodyBytes, o->api.maxBodyBytes);
+  EXPECT_TRUE(o->apiServer.oversizedBodyToHandler);
+  EXPECT_FALSE(o->server.oversizedBodyToHandler);
+  s.set("server.header_timeout_ms", "1000");
+  s.set("api.max_pending_per_ip", "4");
+  o = readDaemonOptions(s);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->apiServer.headerTimeoutMs, 1000);
+  EXPECT_EQ(o->apiServer.maxPendingPerIp, 4u);
+  s.set("server.tls_handshake_timeout_ms", "0");
+  EXPECT_FALSE(readDaemonOptions(s).ok());
+}
+
 TEST(DaemonOptions, SrtpProfilesAreParsedInOrder) {
   Settings s;
   s.set("media.srtp_profiles", "aes_cm_128_hmac_sha1_80,aead_aes_256_gcm");
@@ -93,7 +122,8 @@ TEST(DaemonOptions, IceTcpPortAndCaps) {
   EXPECT_EQ(o->media.tcpBasePort, 0);
   EXPECT_TRUE(o->media.udpCandidates);
   EXPECT_EQ(o->media.tcpLimits.maxConnections, 256u);
-  EXPECT_EQ(o->media.tcpLimits.handshakeTimeoutMs, 10000);
+  EXPECT_EQ(o->media.tcpLimits.handshakeTimeoutMs, 2500);
+  EXPECT_EQ(o->media.tcpLimits.maxPendingPerAddress, 8u);
   s.set("media.tcp_port", "4500");
   s.set("media.tcp_send_queue_bytes", "100000");
   o = readDaemonOptions(s);

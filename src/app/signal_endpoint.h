@@ -20,6 +20,7 @@ class SignalEndpoint final : public web::WsHandler, public signal::ConnectionSin
   void onClose(uint64_t conn) override { service_->onClose(conn); }
   void send(signal::ConnId conn, std::string text) override { server_->send(conn, std::move(text)); }
   void close(signal::ConnId conn, uint16_t code, std::string_view reason) override { server_->close(conn, code, reason); }
+  void authenticated(signal::ConnId conn) override { server_->authenticated(conn); }
 
  private:
   signal::SignalingService* service_ = nullptr;

@@ -95,6 +95,8 @@ void publish(metrics::WorkerCounters& c, const WorkerTotals& t) {
   put(c.tcpRefused, t.tcp.refused);
   put(c.tcpTimedOut, t.tcp.timedOut);
   put(c.tcpMalformed, t.tcp.malformed);
+  put(c.tcpEvicted, t.tcp.evicted);
+  put(c.tcpRefusedPerAddress, t.tcp.refusedPerAddress);
   put(c.tracks, t.tracks);
 }
 

@@ -7,11 +7,24 @@
 
 namespace atrium::base {
 
-TEST(Mask, UserIdKeepsTwoCharsEachSide) {
-  EXPECT_EQ(maskUserId("user_0001"), "us****01");
-  EXPECT_EQ(maskUserId("abcde"), "ab****de");
-  EXPECT_EQ(maskUserId("abcd"), "****");
-  EXPECT_EQ(maskUserId(""), "****");
+TEST(Mask, UserIdShowsAtMostFortyPercent) {
+  struct Case { std::string_view id, masked; };
+  const Case cases[] = {
+      {"", "****"},           {"a", "****"},          {"abcd", "****"},
+      {"alice", "a****e"},    {"abcdef", "a****f"},   {"user_0001", "u****1"},
+      {"user_00001", "us****01"}, {"a_very_long_user_id", "a_****id"},
+  };
+  for (const auto& c : cases) {
+    std::string masked = maskUserId(c.id);
+    EXPECT_EQ(masked, c.masked) << c.id;
+    size_t shown = masked.size() - 4;
+    EXPECT_LE(shown * 5, c.id.size() * 2) << c.id << ": more than 40 % shown";
+  }
+}
+
+TEST(Mask, LegacyMaskKeepsTwoCharsEachSide) {
+  EXPECT_EQ(legacyMaskUserId("alice"), "al****ce");
+  EXPECT_EQ(legacyMaskUserId("abcd"), "****");
 }
 
 TEST(Mask, Ipv4DropsLastOctet) {
@@ -28,7 +41,7 @@ TEST(Mask, Ipv6KeepsThreeGroups) {
 
 TEST(Mask, FormatterMasks) {
   EXPECT_EQ(fmt::format("{} from {}", MaskedUser{"alice_99"}, MaskedIp{"198.51.100.20"}),
-            "al****99 from 198.51.100.*");
+            "a****9 from 198.51.100.*");
 }
 
 TEST(Ids, NumericRoomRange) {

@@ -3,11 +3,20 @@
 namespace atrium::base {
 
 std::string maskUserId(std::string_view userId) {
-  if (userId.size() <= 4) return "****";
-  std::string out(userId.substr(0, 2));
+  // Show at most 40 % of the id and never more than two characters at each end, so a short id
+  // ("alice") cannot be guessed from its mask: 0-4 bytes show nothing, 5-9 one at each end,
+  // 10 and more two at each end. The "****" in the middle hides the length too.
+  const size_t keep = userId.size() <= 4 ? 0 : userId.size() <= 9 ? 1 : 2;
+  if (keep == 0) return "****";
+  std::string out(userId.substr(0, keep));
   out += "****";
-  out += userId.substr(userId.size() - 2);
+  out += userId.substr(userId.size() - keep);
   return out;
+}
+
+std::string legacyMaskUserId(std::string_view userId) {
+  if (userId.size() <= 4) return "****";
+  return std::string(userId.substr(0, 2)) + "****" + std::string(userId.substr(userId.size() - 2));
 }
 
 std::string maskIp(std::string_view ip) {

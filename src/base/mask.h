@@ -8,8 +8,12 @@
 
 namespace atrium::base {
 
-// "user_0001" -> "us****01"; ids of 4 bytes or fewer become "****".
+// At most 40 % of the id, at most two characters at each end: "alice" -> "a****e",
+// "user_0001" -> "u****1", "user_00001" -> "us****01"; ids of 4 bytes or fewer become "****".
 std::string maskUserId(std::string_view userId);
+// The mask before issue 15 (two characters at each end from 5 bytes on). Only erasure uses it:
+// rows written by older versions carry it and must still be found.
+std::string legacyMaskUserId(std::string_view userId);
 // "203.0.113.7" -> "203.0.113.*"; IPv6 keeps the first three groups: "2001:db8:1:*".
 std::string maskIp(std::string_view ip);
 

@@ -213,12 +213,24 @@ void Metrics::Impl::collectControl(std::vector<MetricFamily>& out) const {
   FamilyBuilder open("atrium_http_connections", "Open TCP connections per listener", MetricType::Gauge);
   FamilyBuilder shed("atrium_http_connections_refused_total", "TCP connections closed at accept by the connection caps",
                      MetricType::Counter);
+  FamilyBuilder pending("atrium_http_connections_pending",
+                        "Connections per listener that have not completed their first request", MetricType::Gauge);
+  FamilyBuilder closed("atrium_http_connections_closed_total",
+                       "Connections a listener closed by its admission caps and deadlines, by reason", MetricType::Counter);
   for (const auto& l : s.listeners) {
     open.add(u(l.open), {{"listener", l.name}});
     shed.add(u(l.refusedAtAccept), {{"listener", l.name}});
+    pending.add(u(l.pending), {{"listener", l.name}});
+    closed.add(u(l.evicted), {{"listener", l.name}, {"reason", "evicted"}});
+    closed.add(u(l.tlsHandshakeTimeouts), {{"listener", l.name}, {"reason", "tls_handshake_timeout"}});
+    closed.add(u(l.headerTimeouts), {{"listener", l.name}, {"reason", "header_timeout"}});
+    closed.add(u(l.badRequests), {{"listener", l.name}, {"reason", "bad_request"}});
+    closed.add(u(l.budgetFull), {{"listener", l.name}, {"reason", "budget_full"}});
   }
   push(out, open);
   push(out, shed);
+  push(out, pending);
+  push(out, closed);
 }
 
 void Metrics::Impl::collectMedia(std::vector<MetricFamily>& out) const {
@@ -300,6 +312,8 @@ void Metrics::Impl::collectMedia(std::vector<MetricFamily>& out) const {
                           "ICE-TCP connections the server closed by its caps, by reason", MetricType::Counter);
   tcpClosed.add(u(sum(w, &W::tcpRefused)), {{"reason", "over_limit"}});
   tcpClosed.add(u(sum(w, &W::tcpTimedOut)), {{"reason", "handshake_timeout"}});
+  tcpClosed.add(u(sum(w, &W::tcpEvicted)), {{"reason", "evicted"}});
+  tcpClosed.add(u(sum(w, &W::tcpRefusedPerAddress)), {{"reason", "over_address_limit"}});
   push(out, tcpClosed.add(u(sum(w, &W::tcpMalformed)), {{"reason", "malformed"}}));
 
   FamilyBuilder dtls("atrium_dtls_handshakes_total", "DTLS handshakes of media transports by result", MetricType::Counter);

@@ -28,6 +28,10 @@ struct ListenerSample {
   const char* name;  // "signal" | "api" | "metrics": a fixed label value
   uint64_t open = 0;
   uint64_t refusedAtAccept = 0;
+  // Admission (issue 15): connections not past their first request, and the ones the listener
+  // closed because of its caps and deadlines.
+  uint64_t pending = 0;
+  uint64_t evicted = 0, tlsHandshakeTimeouts = 0, headerTimeouts = 0, badRequests = 0, budgetFull = 0;
 };
 
 // Read on the control thread at scrape time.

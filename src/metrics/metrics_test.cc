@@ -152,7 +152,7 @@ TEST(Metrics, ControlSampleIsReadAtScrapeTime) {
     c.apiRateLimited = 8;
     c.callbackQueueDepth = 9;
     c.callbackFailedAttempts = 10;
-    c.listeners = {{"signal", 3, 1}, {"api", 1, 0}};
+    c.listeners = {{"signal", 3, 1, 2, 4, 5, 6, 7, 8}, {"api", 1, 0}};
     c.storeWriteFailures = {{"entry", 0}, {"callback", 4}};
     c.storeWritesFailing = true;
     return c;
@@ -173,6 +173,12 @@ TEST(Metrics, ControlSampleIsReadAtScrapeTime) {
   EXPECT_EQ(valueOf(s, "atrium_store_write_failures_total", {{"write", "callback"}}), 4.0);
   EXPECT_EQ(valueOf(s, "atrium_store_write_failures_total", {{"write", "entry"}}), 0.0);
   EXPECT_EQ(valueOf(s, "atrium_store_writes_failing"), 1.0);
+  EXPECT_EQ(valueOf(s, "atrium_http_connections_pending", {{"listener", "signal"}}), 2.0);
+  const std::pair<const char*, double> closed[] = {
+      {"evicted", 4}, {"tls_handshake_timeout", 5}, {"header_timeout", 6}, {"bad_request", 7}, {"budget_full", 8}};
+  for (const auto& [reason, value] : closed)
+    EXPECT_EQ(valueOf(s, "atrium_http_connections_closed_total", {{"listener", "signal"}, {"reason", reason}}), value) << reason;
+  EXPECT_EQ(valueOf(s, "atrium_http_connections_closed_total", {{"listener", "api"}, {"reason", "evicted"}}), 0.0);
 }
 
 TEST(Metrics, WorkersAreSummedAndLoadIsPerWorker) {
@@ -193,6 +199,8 @@ TEST(Metrics, WorkersAreSummedAndLoadIsPerWorker) {
   put(a.tcpConnections, 2);
   put(b.tcpConnections, 3);
   put(b.tcpTimedOut, 2);
+  put(a.tcpEvicted, 6);
+  put(b.tcpRefusedPerAddress, 1);
   put(a.cpuNs, 1'500'000'000);
   put(b.loopLagUs, 30'000);
   // Three report blocks: 0 %, ~4 % and ~50 % lost.
@@ -211,6 +219,8 @@ TEST(Metrics, WorkersAreSummedAndLoadIsPerWorker) {
   EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections"), 5.0);
   EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections_closed_total", {{"reason", "handshake_timeout"}}), 2.0);
   EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections_closed_total", {{"reason", "over_limit"}}), 0.0);
+  EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections_closed_total", {{"reason", "evicted"}}), 6.0);
+  EXPECT_EQ(valueOf(s, "atrium_ice_tcp_connections_closed_total", {{"reason", "over_address_limit"}}), 1.0);
   EXPECT_EQ(valueOf(s, "atrium_media_worker_cpu_seconds_total", {{"worker", "0"}}), 1.5);
   EXPECT_EQ(valueOf(s, "atrium_media_worker_cpu_seconds_total", {{"worker", "1"}}), 0.0);
   EXPECT_EQ(valueOf(s, "atrium_media_worker_loop_lag_seconds", {{"worker", "1"}}), 0.03);

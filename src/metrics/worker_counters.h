@@ -93,6 +93,7 @@ struct WorkerCounters {
   // the server's own caps — what an operator watches for probes or a too-small cap.
   Counter64 tcpConnections{0};
   Counter64 tcpRefused{0}, tcpTimedOut{0}, tcpMalformed{0};
+  Counter64 tcpEvicted{0}, tcpRefusedPerAddress{0};  // issue 15
 };
 
 }  // namespace atrium::metrics

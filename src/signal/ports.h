@@ -32,6 +32,9 @@ class ConnectionSink {
   virtual ~ConnectionSink() = default;
   virtual void send(ConnId conn, std::string text) = 0;
   virtual void close(ConnId conn, uint16_t code, std::string_view reason) = 0;
+  // The connection entered a room or resumed a session: it has proved it holds a valid ticket
+  // (the listener moves it to its budget of authenticated connections; issue 15).
+  virtual void authenticated(ConnId) {}
 };
 
 // What signaling needs to know about an application.

@@ -272,6 +272,7 @@ struct SignalingService::Impl {
     }
     s.conn = c.id;
     c.session = s.id;
+    sink.authenticated(c.id);
     bool lost = !s.buffer.empty() ? s.buffer.front().first > req.lastSeq + 1 : s.lastSeq > req.lastSeq;
     const room::Room* r = rooms.find(s.key);
     reply(c, id, enteredData(s, r ? rooms.visibleTo(*r, s.userId) : std::vector<room::UserEntered>{}, lost));

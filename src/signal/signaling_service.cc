@@ -92,6 +92,7 @@ void SignalingService::Impl::enterRoom(Connection& c, std::optional<int64_t> id,
             base::TokenBucket(limits.customBytesPerSecond, limits.customBytesPerSecond),
             {}};
   c.session = sid;
+  sink.authenticated(c.id);
   sessionsByPublicId[s.publicId] = sid;
   std::string data = enteredData(s, std::move(entered->visible));
   sessions.emplace(sid, std::move(s));

@@ -19,6 +19,8 @@ struct FakeSink : ConnectionSink {
   std::map<ConnId, uint16_t> closed;
   void send(ConnId c, std::string text) override { sent[c].push_back(json::parse(text)); }
   void close(ConnId c, uint16_t code, std::string_view) override { closed[c] = code; }
+  std::vector<ConnId> authenticatedConns;
+  void authenticated(ConnId c) override { authenticatedConns.push_back(c); }
 };
 
 struct FakeApps : AppSource {
@@ -103,7 +105,7 @@ TEST_F(ServiceTest, EnterAnnouncesAndRecords) {
   EXPECT_EQ(ev[0]["seq"], 1);
   ASSERT_EQ(recorder.records.size(), 2u);
   EXPECT_TRUE(recorder.records[0].success);
-  EXPECT_EQ(recorder.records[0].maskedUserId, "al****ce");
+  EXPECT_EQ(recorder.records[0].maskedUserId, "a****e");
   EXPECT_EQ(recorder.records[0].maskedIp, "10.0.0.*");
   EXPECT_EQ(recorder.records[0].room, "100");
 }
@@ -182,6 +184,8 @@ TEST_F(ServiceTest, ResumeWithinGraceReplaysMissedEvents) {
   ConnId a2 = open();
   auto r = request(a2, "resume", {{"sessionId", ra["data"]["sessionId"]}, {"resumeToken", ra["data"]["resumeToken"]}, {"lastSeq", 1}});
   ASSERT_EQ(r["ok"], true) << r.dump();
+  // Entering and resuming tell the listener the connection authenticated (issue 15).
+  EXPECT_EQ(sink.authenticatedConns, (std::vector<ConnId>{a, b, c, a2}));
   EXPECT_EQ(r["data"]["users"].size(), 2u);
   EXPECT_FALSE(r["data"].contains("eventsLost"));
   auto replay = events(a2, "remote-user-enter");

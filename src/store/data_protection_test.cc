@@ -175,6 +175,19 @@ TEST_P(DataProtectionTest, EraseFindsCallbacksByTheUserIdMemberNotByText) {
   EXPECT_EQ(*left, 2u);
 }
 
+TEST_P(DataProtectionTest, EraseBlanksTheCurrentAndThePreIssue15Mask) {
+  createApp(kApp);
+  const std::string alice = "alice_001";  // 9 bytes: "a****1" now, "al****01" before
+  ASSERT_NE(base::maskUserId(alice), base::legacyMaskUserId(alice));
+  ASSERT_TRUE(store_->appendEntry({1, kApp, "1", base::maskUserId(alice), "", true, "none", ""}).ok());
+  ASSERT_TRUE(store_->appendEntry({2, kApp, "1", base::legacyMaskUserId(alice), "", true, "none", ""}).ok());
+  auto r = store_->eraseUser(kApp, alice, "op", 3);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(rowsIn(*r, "entry_events"), 2u);
+  EXPECT_EQ(rowsMentioning("entry_events", kApp, base::legacyMaskUserId(alice)), 0);
+  EXPECT_EQ(appRows("entry_events", kApp), 2);  // still counted for the SLA
+}
+
 TEST_P(DataProtectionTest, PurgeAppRemovesADeletedAppsDataAndScopeAndKeepsOthers) {
   createApp(kApp);
   createApp(kOtherApp);

@@ -279,15 +279,16 @@ base::Result<PurgeReport> SqlStore::eraseUser(uint32_t sdkAppId, std::string_vie
     report.add(table, ids.size());
   }
 
-  // base::maskUserId keeps the first and last two characters: derivable from the id, so it is the
-  // user's data too. Ids of 4 bytes or fewer already mask to "****".
-  const std::string masked = base::maskUserId(userId);
+  // base::maskUserId keeps a character or two at each end: derivable from the id, so it is the
+  // user's data too. Rows written before issue 15 carry the older, longer mask: blank both.
+  // Ids of 4 bytes or fewer already mask to "****".
   size_t entries = 0;
-  if (masked != "****") {
+  for (const std::string& masked : {base::maskUserId(userId), base::legacyMaskUserId(userId)}) {
+    if (masked == "****") continue;
     auto n = execCounting("UPDATE entry_events SET masked_user_id = '****' WHERE sdk_app_id = ? AND masked_user_id = ?",
                           [app, &masked](Query& q) { q.bind(app).bind(masked); });
     if (!n) return n.error();
-    entries = *n;
+    entries += *n;
   }
   report.add("entry_events", entries);
 

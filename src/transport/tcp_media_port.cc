@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include "base/log.h"
+#include "base/mask.h"
+
 namespace atrium::transport {
 namespace {
 
@@ -24,7 +27,10 @@ TcpMediaPort::TcpMediaPort(net::TcpListener listener, net::EventLoop& loop, base
       loop_(loop),
       clock_(clock),
       options_(options),
-      readBuffer_(std::make_unique<uint8_t[]>(kReadBufferBytes)) {
+      readBuffer_(std::make_unique<uint8_t[]>(kReadBufferBytes)),
+      // One cap (maxConnections) covers both budgets; admit() makes room for a newcomer itself.
+      admission_(base::AdmissionLimits{std::max<size_t>(options.maxConnections, 1), std::max<size_t>(options.maxPendingPerAddress, 1),
+                                       std::max<size_t>(options.maxConnections, 1), std::max<size_t>(options.maxConnections, 1)}) {
   options_.sendQueueBytes = std::max(options_.sendQueueBytes, ice::kIceTcpMaxFrameBytes + ice::kIceTcpLengthBytes);
   options_.maxConnections = std::max<size_t>(options_.maxConnections, 1);
   dirty_.reserve(options_.maxConnections);
@@ -68,18 +74,53 @@ void TcpMediaPort::onAcceptable() {
     std::unique_ptr<net::TcpConnection> socket = std::move(*accepted);
     const auto& peer = socket->peer();
     auto remote = ice::Endpoint::fromSockaddr(reinterpret_cast<const sockaddr*>(&peer.storage), peer.length);
-    if (connections_.size() >= options_.maxConnections || !remote || connections_.contains(*remote)) {
+    if (!remote || connections_.contains(*remote)) {
       ++counters_.refused;
       continue;  // closed here, as `socket` goes
     }
+    const uint64_t id = nextAdmissionId_++;
+    if (!admit(*remote, id)) continue;
     ++counters_.accepted;
     auto c = std::make_unique<Connection>(
         Connection{std::move(socket), IceTcpSession(*remote, clock_.steadyMs(), options_.maxFrameBytes)});
     Connection* raw = c.get();
+    raw->admissionId = id;
+    byAdmissionId_.emplace(id, raw);
     loop_.watch(raw->socket->fd(), [this, raw](uint32_t events) { onEvent(*raw, events); });
     connections_.emplace(*remote, std::move(c));
   }
   if (listener_.errors() != errorsBefore) pauseAccepting();
+}
+
+bool TcpMediaPort::admit(const ice::Endpoint& remote, uint64_t id) {
+  const std::string address = base::addressKey(remote.addressString());
+  if (admission_.pendingFrom(address) >= options_.maxPendingPerAddress) {
+    ++counters_.refusedPerAddress;
+    warn(remote, "ICE-TCP connection refused: too many unauthenticated connections from this address");
+    return false;
+  }
+  if (connections_.size() >= options_.maxConnections) {
+    auto oldest = admission_.oldestPending();
+    auto it = oldest ? byAdmissionId_.find(*oldest) : byAdmissionId_.end();
+    if (it == byAdmissionId_.end()) {
+      ++counters_.refused;  // every slot holds a bound connection
+      warn(remote, "ICE-TCP connection refused: port full");
+      return false;
+    }
+    warn(it->second->session.remote(), "ICE-TCP connection evicted: port full, no valid STUN check yet");
+    close(*it->second, CloseReason::kEvicted);
+  }
+  return admission_.admit(id, address, clock_.steadyMs()).admitted();
+}
+
+void TcpMediaPort::warn(const ice::Endpoint& remote, std::string_view what) {
+  std::string prefix = base::maskIp(remote.addressString());
+  if (auto suppressed = warnings_.allow(prefix, clock_.steadyMs())) {
+    if (*suppressed == 0)
+      base::log::warn("{} from {}", what, prefix);
+    else
+      base::log::warn("{} from {} (and {} more events from this prefix since its last warning)", what, prefix, *suppressed);
+  }
 }
 
 void TcpMediaPort::onEvent(Connection& c, uint32_t events) {
@@ -99,6 +140,11 @@ void TcpMediaPort::readSome(Connection& c) {
     if (r.bytes > 0 && !c.session.onBytes({readBuffer_.get(), r.bytes}, byUfrag_, now, counters_.frames)) {
       close(c, CloseReason::kMalformed);
       return;
+    }
+    if (!c.bound && c.session.transport()) {
+      // Its first valid check: out of the unauthenticated budget, never evicted from now on.
+      c.bound = true;
+      admission_.promote(c.admissionId);
     }
     if (r.closed) {
       close(c, CloseReason::kPeer);
@@ -156,8 +202,11 @@ void TcpMediaPort::close(Connection& c, CloseReason reason) {
     case CloseReason::kPeer: ++counters_.closedByPeer; break;
     case CloseReason::kMalformed: ++counters_.malformed; break;
     case CloseReason::kTimeout: ++counters_.timedOut; break;
+    case CloseReason::kEvicted: ++counters_.evicted; break;
     case CloseReason::kDetached: break;
   }
+  admission_.release(c.admissionId);
+  byAdmissionId_.erase(c.admissionId);
   c.open = false;
   loop_.remove(c.socket->fd());
   if (c.dirty) {

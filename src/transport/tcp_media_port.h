@@ -5,10 +5,17 @@
 // frames each packet onto the connection of that remote endpoint.
 //
 // Caps, because every connection costs a socket and buffers and UDP's "the kernel drops it"
-// does not come for free on TCP:
-//   - maxConnections per port: further connections are accepted and closed at once (so they do
-//     not sit in the backlog), counted `refused`;
-//   - handshakeTimeoutMs: a connection not bound by then is closed, counted `timedOut`;
+// does not come for free on TCP (issue 15: 256 idle connections from one address used to lock
+// every TCP-only browser out):
+//   - maxPendingPerAddress: connections of one address (IPv6: /64) that are not bound yet; more
+//     are accepted and closed at once, counted `refusedPerAddress`;
+//   - maxConnections per port: when full, the oldest connection that is not bound yet is
+//     closed (`evicted`) to admit the newcomer, so a flood of idle connections only delays a
+//     browser by its own check's round trip; bound connections are never evicted. With every
+//     slot bound, further connections are closed at once (so they do not sit in the backlog),
+//     counted `refused`;
+//   - handshakeTimeoutMs: a connection not bound by then is closed, counted `timedOut` (a
+//     browser sends its check at once; 2.5 s by default);
 //   - frames over 65535 bytes cannot exist (RFC 4571's 16-bit length); a stream that breaks the
 //     decoder (a length over maxFrameBytes) is closed, counted `malformed`;
 //   - sendQueueBytes per connection: a slow reader's packets are dropped whole, counted
@@ -30,7 +37,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/admission.h"
 #include "base/clock.h"
+#include "base/warn_limiter.h"
 #include "ice/endpoint.h"
 #include "net/event_loop.h"
 #include "net/tcp_socket.h"
@@ -41,14 +50,17 @@ namespace atrium::transport {
 
 struct TcpMediaPortOptions {
   size_t maxConnections = 256;
-  int64_t handshakeTimeoutMs = 10'000;
+  size_t maxPendingPerAddress = 8;
+  int64_t handshakeTimeoutMs = 2'500;
   size_t sendQueueBytes = 256 * 1024;  // at least one maximal frame (65537 bytes)
   size_t maxFrameBytes = ice::kIceTcpMaxFrameBytes;
 };
 
 struct TcpMediaPortCounters {
   uint64_t accepted = 0;
-  uint64_t refused = 0;    // over maxConnections
+  uint64_t refused = 0;    // over maxConnections, every connection bound
+  uint64_t refusedPerAddress = 0;  // over maxPendingPerAddress
+  uint64_t evicted = 0;    // oldest unbound connection closed to admit a new one
   uint64_t timedOut = 0;   // never bound within handshakeTimeoutMs
   uint64_t malformed = 0;  // broken framing
   uint64_t closedByPeer = 0;
@@ -94,8 +106,10 @@ class TcpMediaPort final : public DatagramSender {
     bool dirty = false;     // in dirty_: has bytes queued since the last flush
     bool writable = false;  // waiting for EPOLLOUT
     bool open = true;       // false once close() ran (the object lives on until tick())
+    uint64_t admissionId = 0;
+    bool bound = false;     // promoted in admission_ (its first valid check arrived)
   };
-  enum class CloseReason { kPeer, kMalformed, kTimeout, kDetached };
+  enum class CloseReason { kPeer, kMalformed, kTimeout, kDetached, kEvicted };
 
   void onAcceptable();
   void pauseAccepting();
@@ -103,6 +117,9 @@ class TcpMediaPort final : public DatagramSender {
   void readSome(Connection& c);
   void flushOne(Connection& c);
   void close(Connection& c, CloseReason reason);
+  // Refuse or admit a new connection from `remote`; false: close it.
+  bool admit(const ice::Endpoint& remote, uint64_t id);
+  void warn(const ice::Endpoint& remote, std::string_view what);
 
   net::TcpListener listener_;
   net::EventLoop& loop_;
@@ -114,6 +131,10 @@ class TcpMediaPort final : public DatagramSender {
   std::vector<std::unique_ptr<Connection>> closed_;  // freed on tick()
   std::unique_ptr<uint8_t[]> readBuffer_;            // shared by all connections (one thread)
   TcpMediaPortCounters counters_;
+  base::Admission admission_;
+  std::unordered_map<uint64_t, Connection*> byAdmissionId_;  // for eviction
+  uint64_t nextAdmissionId_ = 1;
+  base::WarnLimiter warnings_;
   std::function<void()> afterRead_;
   bool acceptPaused_ = false;
 };

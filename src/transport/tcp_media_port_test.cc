@@ -140,13 +140,64 @@ TEST_F(TcpMediaPortTest, BindsOnAValidCheckAndAnswersFramed) {
   EXPECT_EQ(port->counters().timedOut, 0u);
 }
 
-TEST_F(TcpMediaPortTest, ConnectionCapClosesExtraConnections) {
+TEST_F(TcpMediaPortTest, ConnectionCapClosesExtraConnectionsWhenEveryOneIsBound) {
   make({.maxConnections = 2});
-  Client a(port->port()), b(port->port()), c(port->port());
-  spin([&] { return port->counters().accepted + port->counters().refused == 3; });
+  Client a(port->port()), b(port->port());
+  spin([&] { return port->connectionCount() == 2; });
+  a.sendFrame(check());
+  b.sendFrame(check());
+  spin([&] { return port->counters().frames.bound == 2; });
+  ASSERT_EQ(port->counters().frames.bound, 2u);
+  Client c(port->port());
+  spin([&] { return port->counters().refused == 1; });
   EXPECT_EQ(port->connectionCount(), 2u);
   EXPECT_EQ(port->counters().refused, 1u);
+  EXPECT_EQ(port->counters().evicted, 0u);  // bound connections are never evicted
   EXPECT_TRUE(c.closedByServer());
+}
+
+// Issue 15: a port full of idle connections still lets a browser in — the oldest unbound
+// connection makes room, and the newcomer binds with its first check.
+TEST_F(TcpMediaPortTest, FullPortEvictsTheOldestUnboundConnectionForANewOne) {
+  make({.maxConnections = 3, .maxPendingPerAddress = 10});
+  Client idle1(port->port()), idle2(port->port()), idle3(port->port());
+  spin([&] { return port->connectionCount() == 3; });
+  Client browser(port->port());
+  spin([&] { return port->counters().evicted == 1; });
+  EXPECT_EQ(port->counters().evicted, 1u);
+  EXPECT_EQ(port->counters().refused, 0u);
+  EXPECT_TRUE(idle1.closedByServer()) << "the oldest idle connection made room";
+  browser.sendFrame(check());
+  spin([&] { return port->counters().frames.bound == 1; });
+  ASSERT_EQ(port->counters().frames.bound, 1u);
+  ASSERT_TRUE(browser.readFrame());  // the check's answer
+  // More idle connections evict idle2, idle3, then each other — never the browser.
+  std::vector<std::unique_ptr<Client>> flood;
+  for (int i = 0; i < 5; ++i) {
+    flood.push_back(std::make_unique<Client>(port->port()));
+    spin([&] { return port->counters().evicted == 2u + i; });
+  }
+  EXPECT_EQ(port->counters().evicted, 6u);
+  EXPECT_EQ(port->connectionCount(), 3u);
+  EXPECT_NE(transport->ice().selectedPair(), nullptr);
+  EXPECT_FALSE(browser.closedByServer());
+}
+
+TEST_F(TcpMediaPortTest, PerAddressCapRefusesUnboundConnectionsOfOneAddress) {
+  make({.maxConnections = 10, .maxPendingPerAddress = 2});
+  Client a(port->port()), b(port->port());
+  spin([&] { return port->connectionCount() == 2; });
+  Client c(port->port());
+  spin([&] { return port->counters().refusedPerAddress == 1; });
+  EXPECT_EQ(port->counters().refusedPerAddress, 1u);
+  EXPECT_TRUE(c.closedByServer());
+  // A bound connection no longer counts against the address's unbound cap.
+  a.sendFrame(check());
+  spin([&] { return port->counters().frames.bound == 1; });
+  Client d(port->port());
+  spin([&] { return port->connectionCount() == 3; });
+  EXPECT_EQ(port->connectionCount(), 3u);
+  EXPECT_EQ(port->counters().refusedPerAddress, 1u);
 }
 
 TEST_F(TcpMediaPortTest, HandshakeTimeoutClosesSilentAndUnauthenticatedConnections) {

@@ -39,6 +39,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string remoteIp;
+  bool bodyTooLarge = false;  // over ServerOptions::maxHttpBodyBytes: `body` is empty
   std::string header(std::string_view lowerName) const;
 };
 
@@ -64,6 +65,7 @@ class WsHandler {
 };
 
 struct ServerOptions {
+  std::string name = "web";          // the listener's name in logs: "signal" | "api" | "metrics"
   std::string address = "127.0.0.1";
   uint16_t port = 0;                 // 0: pick a free port
   bool tls = true;
@@ -72,19 +74,40 @@ struct ServerOptions {
   std::string wsPath = "/v1/signal";
   size_t maxWsMessageBytes = 65536;  // a larger frame closes the socket with 1009
   size_t maxHttpBodyBytes = 1 << 20;
+  // A body over maxHttpBodyBytes: false answers HTTP 413; true hands the request (headers only,
+  // bodyTooLarge set) to the handler so it can answer in its own envelope (the API does).
+  bool oversizedBodyToHandler = false;
   int64_t pingIntervalMs = 5000;    // idle connections are pinged this often, dropped after 2x
   size_t maxQueuedBytes = 4 << 20;   // a client that reads slower than this is dropped
-  // TCP connections (HTTP and WebSocket alike) beyond these caps are closed at accept (R18).
-  size_t maxConnectionsPerIp = 256;
-  size_t maxConnections = 20000;
+  // Admission (R18, issue 15). A connection is *pending* from accept until it has sent one
+  // complete, well-formed request (a WebSocket upgrade counts); then it is *established*. Pending connections have short deadlines and their own caps, far
+  // below the descriptor limit; when the pending budget is full the oldest pending connection
+  // is evicted so a newcomer that completes a request in time gets in. Established connections
+  // have a separate budget; a request that finds it full is still answered, then closed; an
+  // upgrade that finds it full evicts the oldest WebSocket not yet authenticated() (else 503).
+  size_t maxPendingConnections = 1024;
+  size_t maxPendingPerIp = 32;       // IPv4 per address, IPv6 per /64
+  size_t maxConnectionsPerIp = 256;  // established
+  size_t maxConnections = 10000;     // established
+  int64_t tlsHandshakeTimeoutMs = 2500;
+  int64_t headerTimeoutMs = 2500;    // a pending connection's first request line and headers
+  int64_t idleTimeoutMs = 30000;     // established connections between requests; request bodies
 };
 
 struct WebServerStats {
   uint64_t accepted = 0;
-  uint64_t refusedAtAccept = 0;
+  uint64_t refusedAtAccept = 0;    // per-address pending cap (or no room at all)
+  uint64_t evicted = 0;            // oldest pending connection closed to admit a newer one
+  uint64_t handshakeTimeouts = 0;  // TLS handshake not done within tlsHandshakeTimeoutMs
+  uint64_t headerTimeouts = 0;     // first request not received within headerTimeoutMs
+  uint64_t badRequests = 0;        // answered 400/431 and closed
+  // No room in the established budget: an HTTP request answered, then closed; an upgrade
+  // answered 503 (no unauthenticated WebSocket left to evict).
+  uint64_t establishedFull = 0;
+  uint64_t memoryTrims = 0;        // malloc_trim after a flood of pending connections
   size_t open = 0;
+  size_t pending = 0;
 };
-
 class WebServer {
  public:
   WebServer(ControlLoop& loop, ServerOptions options, WsHandler& ws, HttpHandler http);
@@ -93,6 +116,9 @@ class WebServer {
   uint16_t port() const;
   void send(uint64_t conn, std::string text);
   void close(uint64_t conn, uint16_t code, std::string_view reason);
+  // A WebSocket connection proved itself (signaling: entered a room or resumed). Until then,
+  // an upgrade that finds the established budget full evicts the oldest such connection.
+  void authenticated(uint64_t conn);
   void closeAll(uint16_t code, std::string_view reason);
   void stopAccepting();
   WebServerStats stats() const;
