@@ -307,7 +307,7 @@ TEST_F(WebServerTest, FullEstablishedBudgetEvictsTheOldestUnauthenticatedWebSock
     });
     p.get_future().get();
   };
-  auto upgrade = [this](Client& c) {
+  auto upgrade = [](Client& c) {
     c.send(upgradeRequest("dGhlIHNhbXBsZSBub25jZQ=="));
     return c.read(5000, "\r\n\r\n");
   };
