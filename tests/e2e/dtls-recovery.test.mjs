@@ -10,11 +10,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { newRoomId, freePort } from '../integration/lib/harness.mjs';
+import { freePort } from '../integration/lib/harness.mjs';
 import { scrape, metricSum } from '../integration/lib/metrics.mjs';
 import { evaluate } from './lib/browser.mjs';
 import { e2eSkipReason, suiteServer } from './lib/suite.mjs';
-import { sdkPage, sdkEnter, sdkWaitEvent, sdkEvents } from './lib/sdk-page.mjs';
+import { sdkPairInRoom, sdkWaitEvent, sdkEvents } from './lib/sdk-page.mjs';
 import { watch, publishCamera, selectedPair } from './lib/media-stats.mjs';
 
 const SPOOF_UDP = process.env.ATRIUM_SPOOF_UDP || '/work/main/build/tests/spoof_udp';
@@ -82,11 +82,7 @@ async function spoof(from, to, hex, count) {
 
 // alice publishes her camera, bob watches it; resolves once bob decodes frames.
 async function call() {
-  const roomId = newRoomId();
-  const a = await sdkPage('alice', { srv: server });
-  const b = await sdkPage('bob', { srv: server });
-  await sdkEnter(a, 'alice', roomId);
-  await sdkEnter(b, 'bob', roomId);
+  const { a, b } = await sdkPairInRoom(server);
   await publishCamera(a, { audio: false });
   await sdkWaitEvent(b, 'remote-video-available', '(d) => d.userId === "alice"', 10000);
   await watch(b, 'alice');

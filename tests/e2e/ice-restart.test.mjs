@@ -3,10 +3,9 @@
 // each side gets new ICE credentials and video keeps decoding across the restart.
 import { describe, test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { newRoomId } from '../integration/lib/harness.mjs';
 import { evaluate } from './lib/browser.mjs';
 import { e2eSkipReason, suiteServer } from './lib/suite.mjs';
-import { sdkPage, sdkEnter, sdkWaitEvent } from './lib/sdk-page.mjs';
+import { sdkPairInRoom, sdkWaitEvent } from './lib/sdk-page.mjs';
 import { waitVideo, waitDecoding, watch, publishCamera } from './lib/media-stats.mjs';
 
 const skip = e2eSkipReason();
@@ -26,11 +25,7 @@ describe('ICE restart in Chromium', { skip }, () => {
   beforeEach(() => { server = suite.server; });
 
   test('both connections restart with new credentials and media keeps flowing', { timeout: 90000 }, async (t) => {
-    const roomId = newRoomId();
-    const a = await sdkPage('alice', { srv: server });
-    const b = await sdkPage('bob', { srv: server });
-    await sdkEnter(a, 'alice', roomId);
-    await sdkEnter(b, 'bob', roomId);
+    const { a, b } = await sdkPairInRoom(server);
     await publishCamera(a, { audio: false });
     await publishCamera(b, { audio: false });
     await sdkWaitEvent(a, 'remote-video-available', '(d) => d.userId === "bob"', 10000);

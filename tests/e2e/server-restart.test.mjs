@@ -4,10 +4,10 @@
 // it watched — no action of the app or the user — and tells the app RECONNECTING → RECONNECTED.
 import { describe, test, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, newRoomId, freePort } from '../integration/lib/harness.mjs';
+import { startServer, freePort } from '../integration/lib/harness.mjs';
 import { closeAllBrowsers, evaluate } from './lib/browser.mjs';
 import { e2eSkipReason } from './lib/suite.mjs';
-import { sdkPage, sdkEnter, sdkWaitEvent, sdkEvents } from './lib/sdk-page.mjs';
+import { sdkPairInRoom, sdkWaitEvent, sdkEvents } from './lib/sdk-page.mjs';
 import { watch, publishCamera } from './lib/media-stats.mjs';
 
 const skip = e2eSkipReason();
@@ -52,11 +52,7 @@ describe('a call across a server crash and restart, in Chromium', { skip }, () =
     // Fixed ports: a restarted server must be where the clients left it.
     const flags = { 'media.workers': 1, 'signal.port': await freePort(), 'media.port': await freePort() };
     server = await startServer(flags);
-    const roomId = newRoomId();
-    const a = await sdkPage('alice', { srv: server });
-    const b = await sdkPage('bob', { srv: server });
-    await sdkEnter(a, 'alice', roomId);
-    await sdkEnter(b, 'bob', roomId);
+    const { a, b } = await sdkPairInRoom(server);
     await publishCamera(a, { audio: true });
     await sdkWaitEvent(b, 'remote-video-available', '(d) => d.userId === "alice"', 10000);
     await watch(b, 'alice');

@@ -1,6 +1,7 @@
 // Pages that drive the Web SDK directly (Atrium.create() imported from /atrium.js), shared by the
 // e2e tests. Every SDK event is recorded in window.__events as {event, t, data};
 // window.__sockets counts the WebSockets the page opened.
+import { newRoomId } from '../../integration/lib/harness.mjs';
 import { launchBrowser, evaluate, waitInPage } from './browser.mjs';
 
 export async function sdkPage(name, { browser, srv }) {
@@ -31,6 +32,16 @@ export async function sdkEnter({ page }, userId, roomId) {
     await window.__client.enterRoom({ sdkAppId: cred.sdkAppId, userId, userSig: cred.userSig, roomId });
     return cred.sdkAppId;
   }, { userId, roomId }, { what: `enterRoom ${userId}` });
+}
+
+// alice and bob, each on an SDK page of their own, in one new room of `srv`.
+export async function sdkPairInRoom(srv) {
+  const roomId = newRoomId();
+  const a = await sdkPage('alice', { srv });
+  const b = await sdkPage('bob', { srv });
+  await sdkEnter(a, 'alice', roomId);
+  await sdkEnter(b, 'bob', roomId);
+  return { a, b, roomId };
 }
 
 export const sdkEvents = ({ page }) => evaluate(page, () => window.__events, undefined, { what: 'SDK events' });
