@@ -478,8 +478,9 @@ base::Status MediaPlane::subscribeAnswer(const signal::MediaSessionRef& ref, con
     if (section.rejected) continue;
     for (const auto& [key, sub] : it->second.subscribed) {
       if (sub.mid != section.mid) continue;
-      auto codec = std::find_if(section.codecs.begin(), section.codecs.end(), [&](const sdp::NegotiatedCodec& c) {
-        return strcasecmp(c.name.c_str(), sub.codec.c_str()) == 0;
+      const std::string& wanted = sub.codec;  // clang 14 cannot capture a structured binding
+      auto codec = std::find_if(section.codecs.begin(), section.codecs.end(), [&wanted](const sdp::NegotiatedCodec& c) {
+        return strcasecmp(c.name.c_str(), wanted.c_str()) == 0;
       });
       if (codec == section.codecs.end()) continue;
       workerOf(it->second).post([track = sub.track, subscriber = it->second.sub->transportId, pt = codec->payloadType,

@@ -218,7 +218,6 @@ void DtlsTransport::completeHandshake() {
   std::fill(material->begin(), material->end(), uint8_t{0});
   keys_ = std::move(keys);
   state_ = DtlsState::kConnected;
-  connectedOnce_ = true;
 }
 
 void DtlsTransport::fail(std::string reason) {

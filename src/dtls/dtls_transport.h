@@ -82,6 +82,8 @@ struct DtlsStats {
   uint64_t ignoredDropped = 0;    // well-formed but arrived after failure/close
   uint64_t refusedRecords = 0;    // well-framed records screenRecord() kept from OpenSSL
   uint64_t refusedDatagrams = 0;  // datagrams none of whose records reached OpenSSL
+  // What never reached OpenSSL or arrived too late: the worker's "dtls" drop reason.
+  uint64_t dropped() const { return malformedDropped + ignoredDropped + refusedRecords; }
   uint64_t retransmissions = 0;   // flights re-sent by the timer
 };
 
@@ -118,7 +120,8 @@ class DtlsTransport {
   const std::optional<SrtpKeyMaterial>& srtpKeys() const { return keys_; }
   const std::string& failureReason() const { return failureReason_; }
   // kFailed after having been kConnected: the session died under live media, not in a handshake.
-  bool failedAfterConnect() const { return state_ == DtlsState::kFailed && connectedOnce_; }
+  // (Keys exist only once the handshake completed and the fingerprint matched.)
+  bool failedAfterConnect() const { return state_ == DtlsState::kFailed && keys_.has_value(); }
 #ifdef ATRIUM_TEST_HOOKS
   // Fails the transport as if OpenSSL had, so tests can drive the recovery of a dead session.
   void failForTest(std::string reason) { fail(std::move(reason)); }
@@ -143,7 +146,6 @@ class DtlsTransport {
   std::optional<int64_t> retransmitAtMs_;
   std::optional<SrtpKeyMaterial> keys_;
   std::string failureReason_;
-  bool connectedOnce_ = false;
   Bytes screened_;
   DtlsStats stats_;
 };

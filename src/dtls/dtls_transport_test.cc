@@ -206,14 +206,12 @@ TEST(DtlsTransport, ConnectedEndsSurviveEveryForgedRecord) {
   const uint8_t types[] = {20, 21, 22, 23};
   const uint16_t epochs[] = {0, 1, 2, 0xFFFF};
   const size_t lengths[] = {1, 2, 16, 22, 23, 24, 25, 48, 200, 1200};
-  size_t fed = 0;
   for (DtlsTransport* end : {pair.server.get(), pair.client.get()}) {
     for (uint8_t type : types)
       for (uint16_t epoch : epochs)
         for (size_t length : lengths)
           for (int copy = 0; copy < 3; ++copy) {
             end->feed(forgedRecord(type, epoch, length, rng), pair.now);
-            ++fed;
             ASSERT_EQ(end->state(), DtlsState::kConnected)
                 << "type " << int(type) << " epoch " << epoch << " length " << length << ": " << end->failureReason();
           }
@@ -223,7 +221,6 @@ TEST(DtlsTransport, ConnectedEndsSurviveEveryForgedRecord) {
     while (end->pollOutgoing()) {
     }
   }
-  EXPECT_EQ(fed, 2 * 4 * 4 * 10 * 3u);
   expectDataFlows(*pair.client, *pair.server, pair.now);
   expectDataFlows(*pair.server, *pair.client, pair.now);
 }

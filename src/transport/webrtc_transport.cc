@@ -103,13 +103,7 @@ void WebRtcTransport::onDtls(std::span<const uint8_t> datagram, const ice::Endpo
     return;
   }
   if (dtls_->state() == dtls::DtlsState::kNew) dtls_->start(nowMs);
-  auto dropped = [this] {
-    const auto& s = dtls_->stats();
-    return s.malformedDropped + s.ignoredDropped + s.refusedRecords;
-  };
-  const uint64_t droppedBefore = dropped();
   dtls_->feed(datagram, nowMs);
-  counters_.dtlsDropped += dropped() - droppedBefore;
   flushDtls();
   startSrtpIfReady();
   updateState();

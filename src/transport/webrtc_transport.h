@@ -49,7 +49,7 @@ struct TransportCounters {
   uint64_t unknownDropped = 0;   // not STUN/DTLS/RTP/RTCP
   uint64_t srtpDropped = 0;      // auth failure, replay, malformed, or before keys exist
   uint64_t notSelectedDropped = 0;  // media from an endpoint ICE did not select
-  uint64_t dtlsDropped = 0;      // DTLS malformed, after the session ended, or refused records
+  uint64_t dtlsDropped = 0;      // DTLS malformed, after the session ended, or refused records (DtlsStats)
   uint64_t rtpIn = 0, rtcpIn = 0, rtpOut = 0, rtcpOut = 0;
   uint64_t bytesIn = 0, bytesOut = 0;
 };
@@ -94,7 +94,11 @@ class WebRtcTransport {
 #endif
 
   TransportState state() const { return state_; }
-  const TransportCounters& counters() const { return counters_; }
+  TransportCounters counters() const {
+    TransportCounters c = counters_;
+    c.dtlsDropped = dtls_->stats().dropped();
+    return c;
+  }
   const ice::IceLiteAgent& ice() const { return ice_; }
   const dtls::DtlsTransport& dtls() const { return *dtls_; }
   std::optional<srtp::SrtpProfile> srtpProfile() const;
