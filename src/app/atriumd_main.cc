@@ -78,8 +78,11 @@ int run(const Settings& settings) {
     demo = *app;
   }
 
-  // Rooms and sessions a crash left open get their end recorded now, so lifetimes stay consistent.
-  if (auto st = (*store)->closeOpenRecords(clock.wallMs()); !st.ok()) return fail(st.error());
+  // Rooms and sessions a crash left open get their end recorded now, so lifetimes stay consistent;
+  // their callbacks go out once the dispatcher exists.
+  const int64_t startedAtMs = clock.wallMs();
+  auto leftovers = (*store)->closeOpenRecords(startedAtMs);
+  if (!leftovers.ok()) return fail(leftovers.error());
 
   StoreAppSource apps(**store);
   // Every control-path write reports here: failures are counted and make /readyz red (issue 10).
@@ -90,6 +93,7 @@ int run(const Settings& settings) {
   dispatch.retry = {options->callbacks.timeoutMs, options->callbacks.retryIntervalMs, options->callbacks.giveUpAfterMs};
   callback::CallbackDispatcher callbacks(**store, **store, poster, clock, dispatch);
   RoomActivitySink activity(**store, &callbacks, storeWrites);
+  publishCrashLeftovers(callbacks, *leftovers, startedAtMs);
   metrics::Metrics metrics([](std::string_view action) { return api::findAction(action) != nullptr; });
   CountingEntryRecorder countedEntries(entries, metrics);
 

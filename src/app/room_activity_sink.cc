@@ -1,11 +1,14 @@
 #include "app/room_activity_sink.h"
 
+#include <charconv>
+#include <map>
+
 #include "base/log.h"
 
 namespace atrium::app {
 namespace {
 
-int roleCode(room::Role r) { return r == room::Role::kAnchor ? 20 : 21; }
+int roleCode(room::Role r) { return r == room::Role::kAnchor ? store::kRoleCodeAnchor : store::kRoleCodeAudience; }
 
 // Callback Reason of EXIT_ROOM (trtc-compat §6): 1 normal, 2 timeout, 3 removed from the room.
 int exitReasonCode(room::ExitReason r) {
@@ -98,7 +101,7 @@ void RoomActivitySink::onRoomActivity(const signal::RoomActivity& a) {
       if (it == live_.end()) break;
       it->second.joinedAtMs[a.userId] = a.timeMs;
       store::UserSessionRecord rec{it->second.commId, a.room.sdkAppId, roomText(a.room), a.userId, a.timeMs, 0,
-                                   a.maskedIp, "atrium-web", "WebRTC", 0};
+                                   a.maskedIp, "atrium-web", "WebRTC", 0, roleCode(a.role)};
       check(log_.userJoined(rec), "user entry");
       check(log_.appendUserEvent({it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, store::kUserEventEnterRoom, 0, 0}),
             "user event");
@@ -136,10 +139,46 @@ void RoomActivitySink::onRoomActivity(const signal::RoomActivity& a) {
       check(log_.appendUserEvent({it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, store::kUserEventRoleChange,
                                   roleCode(a.role), 0}),
             "user event");
+      check(log_.userRoleChanged(it->second.commId, a.userId, roleCode(a.role)), "role change");
       publish(105, a, roleCode(a.role), std::nullopt);
       break;
     }
   }
+}
+
+size_t publishCrashLeftovers(callback::CallbackDispatcher& callbacks, const store::RoomEventLog::ClosedRecords& closed,
+                             int64_t atMs) {
+  std::map<std::string, const store::RoomRecord*> rooms;  // by CommId: whether RoomId is a string
+  for (const auto& r : closed.rooms) rooms[r.commId] = &r;
+  auto event = [&](int type, uint32_t app, const std::string& room, bool str) {
+    callback::RoomEventInput e;
+    e.eventType = type;
+    e.sdkAppId = app;
+    uint32_t numeric = 0;
+    auto [end, ec] = std::from_chars(room.data(), room.data() + room.size(), numeric);
+    if (str || ec != std::errc() || end != room.data() + room.size()) e.strRoom = room;
+    else e.numericRoom = numeric;
+    e.eventMs = atMs;
+    return e;
+  };
+  size_t queued = 0;
+  auto queue = [&](const callback::RoomEventInput& e) {
+    if (auto st = callbacks.publish(e); st.ok()) ++queued;
+    else base::log::error("callback event {} for a crash leftover not queued: {}", e.eventType, st.error().message);
+  };
+  for (const auto& s : closed.sessions) {
+    auto room = rooms.find(s.commId);
+    auto e = event(104, s.sdkAppId, s.room, room != rooms.end() && room->second->strRoom);
+    e.userId = s.userId;
+    e.role = s.role;
+    e.reason = store::kExitReasonTimeout;
+    queue(e);
+  }
+  for (const auto& r : closed.rooms) queue(event(102, r.sdkAppId, r.room, r.strRoom));
+  if (!closed.sessions.empty() || !closed.rooms.empty())
+    base::log::warn("start-up: {} sessions and {} rooms were left open by a crash; their exits and ends are reported now",
+                    closed.sessions.size(), closed.rooms.size());
+  return queued;
 }
 
 }  // namespace atrium::app

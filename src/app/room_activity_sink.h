@@ -39,4 +39,10 @@ class RoomActivitySink final : public signal::RoomObserver {
   std::map<base::RoomKey, LiveRoom> live_;
 };
 
+// At start-up, after store::RoomEventLog::closeOpenRecords: the exits and room ends that a crash
+// kept from being reported — a 104 (Reason 2, timeout, with the session's last role) for every
+// session, then a 102 for every room, dated atMs. Returns how many were queued.
+size_t publishCrashLeftovers(callback::CallbackDispatcher& callbacks, const store::RoomEventLog::ClosedRecords& closed,
+                             int64_t atMs);
+
 }  // namespace atrium::app

@@ -221,6 +221,10 @@ CREATE INDEX erasure_log_time ON erasure_log (time_ms);
 ALTER TABLE callback_queue ADD COLUMN order_key TEXT NOT NULL DEFAULT '';
 CREATE INDEX callback_queue_order ON callback_queue (order_key, id);
 )sql"},
+    // A session's current role (R9): what the 104 of a session a crash cut off reports.
+    {5, R"sql(
+ALTER TABLE user_sessions ADD COLUMN role INTEGER NOT NULL DEFAULT 20;
+)sql"},
 };
 
 }  // namespace

@@ -254,8 +254,21 @@ TEST_P(RoomLogTest, CloseOpenRecordsEndsWhatACrashLeftOpen) {
   addSession(session("open-room", "alice", kDay0 + kMin));
   addSession(session("open-room", "bob", kDay0 + kMin, kDay0 + 2 * kMin));
   addSession(session("future-room", "carol", kDay0 + 2 * kHour));
+  ASSERT_TRUE(store_->userRoleChanged("open-room", "alice", kRoleCodeAudience).ok());  // alice's role now
+  EXPECT_EQ(store_->userRoleChanged("open-room", "bob", kRoleCodeAnchor).error().code, "RECORD_NOT_FOUND");  // left
   const int64_t at = kDay0 + kHour;
-  ASSERT_TRUE(store_->closeOpenRecords(at).ok());
+  auto closed = store_->closeOpenRecords(at);
+  ASSERT_TRUE(closed.ok()) << closed.error().message;
+  // What was closed, for the callbacks nobody sent: alice (as audience) and carol, and two rooms.
+  ASSERT_EQ(closed->sessions.size(), 2u);
+  EXPECT_EQ(closed->sessions[0].userId, "alice");
+  EXPECT_EQ(closed->sessions[0].role, kRoleCodeAudience);
+  EXPECT_EQ(closed->sessions[0].leftAtMs, 0);  // as it was
+  EXPECT_EQ(closed->sessions[1].userId, "carol");
+  EXPECT_EQ(closed->sessions[1].role, kRoleCodeAnchor);
+  ASSERT_EQ(closed->rooms.size(), 2u);
+  EXPECT_EQ(closed->rooms[0].commId, "open-room");
+  EXPECT_EQ(closed->rooms[1].commId, "future-room");
 
   EXPECT_EQ((*store_->findRoom(kApp, "open-room"))->destroyedAtMs, at);
   EXPECT_EQ((*store_->findRoom(kApp, "closed-room"))->destroyedAtMs, kDay0 + kMin);
@@ -284,7 +297,9 @@ TEST_P(RoomLogTest, CloseOpenRecordsEndsWhatACrashLeftOpen) {
 
   // Idempotent: a second start finds nothing open.
   clock_.advanceMs(kHour);
-  ASSERT_TRUE(store_->closeOpenRecords(at + kHour).ok());
+  auto none = store_->closeOpenRecords(at + kHour);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->sessions.empty() && none->rooms.empty());
   EXPECT_EQ((*store_->findRoom(kApp, "open-room"))->destroyedAtMs, at);
   auto again = store_->listUserEvents(kApp, "open-room", "alice", 0, INT64_MAX);
   ASSERT_TRUE(again.ok());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 
 namespace atrium::store {
 namespace {
@@ -127,6 +128,9 @@ base::Status RoutedStore::userLeft(std::string_view commId, std::string_view use
   return at(indexForCommId(commId)).userLeft(commId, userId, joinedAtMs, leftAtMs, exitReason);
 }
 base::Status RoutedStore::appendUserEvent(const UserEventRecord& e) { return storeFor(e.sdkAppId).appendUserEvent(e); }
+base::Status RoutedStore::userRoleChanged(std::string_view commId, std::string_view userId, int role) {
+  return at(indexForCommId(commId)).userRoleChanged(commId, userId, role);
+}
 base::Result<std::pair<std::vector<RoomRecord>, size_t>> RoutedStore::listRooms(uint32_t id, int64_t fromMs, int64_t toMs,
                                                                                 std::optional<std::string> room,
                                                                                 size_t offset, size_t limit) {
@@ -148,10 +152,15 @@ base::Result<std::vector<UserEventRecord>> RoutedStore::listUserEvents(uint32_t 
 base::Result<std::vector<ScaleDay>> RoutedStore::scale(uint32_t id, int64_t fromMs, int64_t toMs) {
   return storeFor(id).scale(id, fromMs, toMs);
 }
-base::Status RoutedStore::closeOpenRecords(int64_t atMs) {
-  for (auto& s : stores_)
-    if (auto st = s->closeOpenRecords(atMs); !st) return st;
-  return base::Ok{};
+base::Result<RoomEventLog::ClosedRecords> RoutedStore::closeOpenRecords(int64_t atMs) {
+  ClosedRecords all;
+  for (auto& s : stores_) {
+    auto closed = s->closeOpenRecords(atMs);
+    if (!closed) return closed.error();
+    std::move(closed->sessions.begin(), closed->sessions.end(), std::back_inserter(all.sessions));
+    std::move(closed->rooms.begin(), closed->rooms.end(), std::back_inserter(all.rooms));
+  }
+  return all;
 }
 
 // --- callbacks --------------------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ class RoutedStore final : public Store {
                                                             std::string_view userId, int64_t fromMs,
                                                             int64_t toMs) override;
   base::Result<std::vector<ScaleDay>> scale(uint32_t sdkAppId, int64_t fromMs, int64_t toMs) override;
-  base::Status closeOpenRecords(int64_t atMs) override;  // every database
+  base::Result<ClosedRecords> closeOpenRecords(int64_t atMs) override;  // every database
+  base::Status userRoleChanged(std::string_view commId, std::string_view userId, int role) override;
 
   // CallbackQueue: the app's region; ids carry the database index.
   using CallbackQueue::enqueueCallback;

@@ -228,7 +228,13 @@ TEST_F(RoutedStoreTest, PurgeExpiredReachesEveryRegion) {
 TEST_F(RoutedStoreTest, CloseOpenRecordsClosesEveryRegion) {
   const std::string comm = commOf(kUsApp, 9);
   ASSERT_TRUE(store_->roomCreated({comm, kUsApp, "9", false, "bob", kT, 0}).ok());
-  ASSERT_TRUE(store_->closeOpenRecords(kT + 5).ok());
+  ASSERT_TRUE(store_->userJoined({comm, kUsApp, "9", "bob", kT, 0, "1.2.*.*", "v", "d", 0}).ok());
+  ASSERT_TRUE(store_->userRoleChanged(comm, "bob", kRoleCodeAudience).ok());  // routed by its CommId
+  auto closed = store_->closeOpenRecords(kT + 5);
+  ASSERT_TRUE(closed.ok());
+  ASSERT_EQ(closed->rooms.size(), 1u);
+  ASSERT_EQ(closed->sessions.size(), 1u);
+  EXPECT_EQ(closed->sessions[0].role, kRoleCodeAudience);
   EXPECT_EQ(us_->findRoom(kUsApp, comm).value()->destroyedAtMs, kT + 5);
 }
 

@@ -13,7 +13,7 @@ constexpr const char* kSelectRoom =
     "SELECT comm_id, sdk_app_id, room, str_room, creator_user_id, created_at_ms, destroyed_at_ms FROM rooms ";
 constexpr const char* kSelectSession =
     "SELECT comm_id, sdk_app_id, room, user_id, joined_at_ms, left_at_ms, masked_ip, sdk_version, device_type, "
-    "exit_reason FROM user_sessions ";
+    "exit_reason, role FROM user_sessions ";
 // A lifetime overlaps [from, to) when it starts before `to` and is open or ends at or after `from`.
 constexpr const char* kRoomOverlaps =
     "created_at_ms < ? AND (destroyed_at_ms IS NULL OR destroyed_at_ms >= ?) ";
@@ -57,7 +57,11 @@ base::Status SqlStore::prepareRoomLogStatements() {
        "UPDATE rooms SET destroyed_at_ms = GREATEST(created_at_ms, ?) WHERE comm_id = ? AND destroyed_at_ms IS NULL"},
       {&log_.insertSession,
        "INSERT INTO user_sessions (comm_id, sdk_app_id, room, user_id, joined_at_ms, left_at_ms, masked_ip, "
-       "sdk_version, device_type, exit_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+       "sdk_version, device_type, exit_reason, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+      {&log_.setSessionRole,
+       "UPDATE user_sessions SET role = ? WHERE comm_id = ? AND user_id = ? AND left_at_ms IS NULL"},
+      {&log_.openSessions, std::string(kSelectSession) + "WHERE left_at_ms IS NULL ORDER BY id"},
+      {&log_.openRooms, std::string(kSelectRoom) + "WHERE destroyed_at_ms IS NULL ORDER BY created_at_ms, comm_id"},
       {&log_.leaveSession,
        "UPDATE user_sessions SET left_at_ms = GREATEST(joined_at_ms, ?), exit_reason = ? "
        "WHERE comm_id = ? AND user_id = ? AND joined_at_ms = ? AND left_at_ms IS NULL"},
@@ -115,7 +119,15 @@ base::Status SqlStore::userJoined(const UserSessionRecord& u) {
   Query q(log_.insertSession);
   q.bind(u.commId).bind(int64_t{u.sdkAppId}).bind(u.room).bind(u.userId).bind(u.joinedAtMs);
   bindEnd(q, u.leftAtMs).bind(u.maskedIp).bind(u.sdkVersion).bind(u.deviceType).bind(int64_t{u.exitReason});
+  q.bind(int64_t{u.role});
   return mapDuplicate(q.run(), "that session in " + u.commId);
+}
+
+base::Status SqlStore::userRoleChanged(std::string_view commId, std::string_view userId, int role) {
+  std::lock_guard lock(mu_);
+  Query q(log_.setSessionRole);
+  q.bind(int64_t{role}).bind(commId).bind(userId);
+  return changeOne(q, "open session in " + std::string(commId));
 }
 
 base::Status SqlStore::userLeft(std::string_view commId, std::string_view userId, int64_t joinedAtMs,
@@ -183,7 +195,7 @@ base::Result<std::vector<UserSessionRecord>> SqlStore::readSessions(Query& q) {
     if (!*row) return sessions;
     sessions.push_back(UserSessionRecord{q.text(0), static_cast<uint32_t>(q.int64(1)), q.text(2), q.text(3),
                                          q.int64(4), q.int64(5), q.text(6), q.text(7), q.text(8),
-                                         static_cast<int>(q.int64(9))});
+                                         static_cast<int>(q.int64(9)), static_cast<int>(q.int64(10))});
   }
 }
 
@@ -273,23 +285,40 @@ base::Result<std::vector<ScaleDay>> SqlStore::scale(uint32_t sdkAppId, int64_t f
   }
 }
 
-base::Status SqlStore::closeOpenRecords(int64_t atMs) {
+base::Result<RoomEventLog::ClosedRecords> SqlStore::closeOpenRecords(int64_t atMs) {
   std::lock_guard lock(mu_);
   Transaction tx(*db_);
-  if (auto s = tx.begin(); !s) return s;
+  if (auto s = tx.begin(); !s) return s.error();
+  ClosedRecords closed;
+  {
+    Query q(log_.openSessions);
+    auto sessions = readSessions(q);
+    if (!sessions) return sessions.error();
+    closed.sessions = std::move(*sessions);
+  }
+  {
+    Query q(log_.openRooms);
+    for (;;) {
+      auto row = q.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      closed.rooms.push_back(readRoom(q));
+    }
+  }
   {
     Query q(log_.exitEventsForOpenSessions);  // before closing: it selects the open sessions
-    if (auto s = q.bind(atMs).bind(int64_t{kUserEventExitRoom}).bind(kExitParamTimeout).run(); !s) return s;
+    if (auto s = q.bind(atMs).bind(int64_t{kUserEventExitRoom}).bind(kExitParamTimeout).run(); !s) return s.error();
   }
   {
     Query q(log_.closeSessions);
-    if (auto s = q.bind(atMs).bind(int64_t{kExitReasonTimeout}).run(); !s) return s;
+    if (auto s = q.bind(atMs).bind(int64_t{kExitReasonTimeout}).run(); !s) return s.error();
   }
   {
     Query q(log_.closeRooms);
-    if (auto s = q.bind(atMs).run(); !s) return s;
+    if (auto s = q.bind(atMs).run(); !s) return s.error();
   }
-  return tx.commit();
+  if (auto s = tx.commit(); !s) return s.error();
+  return closed;
 }
 
 }  // namespace atrium::store

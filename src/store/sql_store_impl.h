@@ -97,7 +97,8 @@ class SqlStore final : public Store {
                                                             std::string_view userId, int64_t fromMs,
                                                             int64_t toMs) override;
   base::Result<std::vector<ScaleDay>> scale(uint32_t sdkAppId, int64_t fromMs, int64_t toMs) override;
-  base::Status closeOpenRecords(int64_t atMs) override;
+  base::Result<ClosedRecords> closeOpenRecords(int64_t atMs) override;
+  base::Status userRoleChanged(std::string_view commId, std::string_view userId, int role) override;
 
   // CallbackQueue (sql_callback_queue.cc)
   using CallbackQueue::enqueueCallback;
@@ -169,7 +170,7 @@ class SqlStore final : public Store {
     Statement insertRoom, destroyRoom, insertSession, leaveSession, insertEvent;
     Statement listRooms, countRooms, listRoomsNamed, countRoomsNamed, findRoom;
     Statement listSessions, countSessions, listSessionsOfUser, listEvents, scaleDays;
-    Statement closeRooms, exitEventsForOpenSessions, closeSessions;
+    Statement closeRooms, exitEventsForOpenSessions, closeSessions, setSessionRole, openSessions, openRooms;
   };
   struct CallbackStatements {
     Statement enqueue, due, complete, reschedule, copyToFailures, pending, failed, failedOfApp;

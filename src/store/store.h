@@ -204,6 +204,10 @@ struct RoomRecord {
   bool operator==(const RoomRecord&) const = default;
 };
 
+// TRTC's role codes in callbacks and user events.
+inline constexpr int kRoleCodeAnchor = 20;
+inline constexpr int kRoleCodeAudience = 21;
+
 // One stay of one user in one room (enter .. exit).
 struct UserSessionRecord {
   std::string commId;
@@ -216,6 +220,7 @@ struct UserSessionRecord {
   std::string sdkVersion;
   std::string deviceType;
   int exitReason = 0;  // TRTC EXIT_ROOM Reason (1 normal, 2 timeout, 3 removed, ...); 0 while in room
+  int role = kRoleCodeAnchor;  // TRTC Role (20 anchor, 21 audience), current while in the room
   bool operator==(const UserSessionRecord&) const = default;
 };
 
@@ -275,6 +280,8 @@ class RoomEventLog {
   virtual base::Status userLeft(std::string_view commId, std::string_view userId, int64_t joinedAtMs,
                                 int64_t leftAtMs, int exitReason) = 0;
   virtual base::Status appendUserEvent(const UserEventRecord& event) = 0;
+  // The role of the user's open session in the room (a switchRole). kErrRecordNotFound when none.
+  virtual base::Status userRoleChanged(std::string_view commId, std::string_view userId, int role) = 0;
 
   // Rooms of the app whose lifetime overlaps [fromMs, toMs), optionally only those named `room`,
   // newest first; the page [offset, offset + limit) and the total over all pages.
@@ -298,7 +305,13 @@ class RoomEventLog {
   // At daemon start, before any room exists: rooms and sessions a crash left open end at atMs
   // (or at their start, if later); each closed session gets exitReason kExitReasonTimeout and
   // a kUserEventExitRoom event (paramOne kExitParamTimeout), so lifetimes and event lists agree.
-  virtual base::Status closeOpenRecords(int64_t atMs) = 0;
+  // Returns what it closed, so the caller can send the exits and room ends nobody reported
+  // (every 103 gets its 104, every room its 102).
+  struct ClosedRecords {
+    std::vector<UserSessionRecord> sessions;  // as they were, open (room ids resolved below)
+    std::vector<RoomRecord> rooms;
+  };
+  virtual base::Result<ClosedRecords> closeOpenRecords(int64_t atMs) = 0;
 };
 
 // --- Durable callback queue (R9) ----------------------------------------------------------------

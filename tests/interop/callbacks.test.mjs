@@ -271,6 +271,38 @@ test('atriumd stopped (SIGTERM) with events queued and restarted on the same dat
   t.diagnostic(`delivered ${Date.now() - up} ms after the receiver came back; duplicate deliveries: ${dups}`);
 });
 
+test('atriumd killed (kill -9) with users in a room: after the restart every 103 gets its 104 (Reason 2, last role) and the room its 102', { timeout: 60000 }, async (t) => {
+  const roomId = newRoomId();
+  const anchor = await connectClient(server, 'crash-anchor');
+  const viewer = await connectClient(server, 'crash-viewer');
+  await anchor.enterOk(app, 'crash_anchor', { roomId, scene: 'live', role: 'anchor' });
+  await viewer.enterOk(app, 'crash_viewer', { roomId, scene: 'live', role: 'anchor' });
+  await viewer.ok('switchRole', { role: 'audience' });  // its 104 must say audience
+  await rx.waitForCount(sameRoom(roomId), 4, 8000, '101, two 103 and the 105');
+  const killedAt = Date.now();
+  server.child.kill('SIGKILL');
+  await new Promise((r) => { const poll = () => (server.isRunning() ? setTimeout(poll, 50) : r()); poll(); });
+  server = await startServer(server.flags, { dir: server.dir });
+  const events = await rx.waitForCount(sameRoom(roomId), 7, 10000, 'the two 104 and the 102 after the restart');
+  await sleep(500);  // nothing more should come
+  const all = rx.events.map((e) => e.body).filter(sameRoom(roomId));
+  assert.deepEqual([...new Set(pairs(all))].sort(), ['101:crash_anchor', '102:', '103:crash_anchor', '103:crash_viewer',
+    '104:crash_anchor', '104:crash_viewer', '105:crash_viewer'], JSON.stringify(all));
+  const exits = all.filter((b) => b.EventType === 104);
+  assert.equal(exits.length, 2, JSON.stringify(all));
+  for (const e of exits) {
+    assert.equal(e.EventInfo.Reason, 2, `Reason 2 (timeout): ${JSON.stringify(e)}`);
+    assert.ok(e.EventInfo.EventMsTs >= killedAt, 'dated at the restart');
+  }
+  assert.equal(exits.find((e) => e.EventInfo.UserId === 'crash_viewer').EventInfo.Role, 21, 'the viewer left as audience');
+  assert.equal(exits.find((e) => e.EventInfo.UserId === 'crash_anchor').EventInfo.Role, 20);
+  const order = all.map((b) => b.EventType);
+  assert.equal(order.filter((x) => x === 102).length, 1);
+  assert.ok(order.lastIndexOf(104) < order.indexOf(102), `102 after every 104: ${order}`);
+  for (const d of deliveriesOf(roomId)) assert.equal(d.signOk, true);
+  t.diagnostic(`events: ${order.join(' ')}; ${events.length} in all`);
+});
+
 test('a failing receiver (HTTP 500) is retried at once, then every retry_interval, and given up after give_up_after', { timeout: 30000 }, async (t) => {
   // Own server and receiver: a short schedule (retry 500 ms, give up after 3 s).
   const bad = await CallbackReceiver.start(cert);
