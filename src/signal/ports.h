@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 #include <optional>
@@ -157,6 +158,36 @@ class MediaControl {
   // Fails the connection's transport on its worker as a dead DTLS session would.
   virtual void failConnectionForTest(const MediaSessionRef& ref, MediaConnection connection) = 0;
 #endif
+};
+
+// A session as another process needs it to take the session over after a restart or on another
+// node (issue 10): who, where, with which rights. No media and no event buffer: the client builds
+// its connections anew and learns that events were lost.
+struct SharedSession {
+  std::string publicId;
+  std::string resumeTokenHash;  // SHA-256 (hex) of the resume token: the shared store never holds the token
+  base::RoomKey room;
+  std::string userId;
+  room::Role role = room::Role::kAnchor;
+  room::Scene scene = room::Scene::kRtc;
+  uint32_t privileges = 0;
+  uint64_t lastSeq = 0;  // the last event sequence number sent when this was saved
+  bool operator==(const SharedSession&) const = default;
+};
+
+// Where sessions outlive this process (Redis). Every call returns at once; the work happens on
+// the store's own thread, and failures are counted there (a session that could not be saved is
+// simply not resumable elsewhere).
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+  virtual void save(const SharedSession& session) = 0;
+  virtual void remove(const std::string& publicId) = 0;
+  // The sessions this process holds are alive: their records must not expire.
+  virtual void keepAlive(std::vector<std::string> publicIds) = 0;
+  // Looks a session up; `done` runs later on the control loop, with nullopt when there is no such
+  // session or the lookup failed.
+  virtual void find(const std::string& publicId, std::function<void(std::optional<SharedSession>)> done) = 0;
 };
 
 class RoomObserver {

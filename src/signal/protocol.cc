@@ -330,6 +330,7 @@ std::string encodeEnteredData(const EnteredInfo& info) {
            {"sessionGraceMs", info.sessionGraceMs},
            {"serverTime", info.serverTimeMs}};
   if (info.eventsLost) out["eventsLost"] = true;
+  if (info.mediaLost) out["mediaLost"] = true;
   return out.dump();
 }
 

@@ -110,6 +110,8 @@ struct EnteredInfo {
   int64_t sessionGraceMs;
   int64_t serverTimeMs;
   bool eventsLost = false;
+  // The session was taken over from another process: none of its media connections exist here.
+  bool mediaLost = false;
 };
 std::string encodeEnteredData(const EnteredInfo& info);
 

@@ -32,6 +32,7 @@ struct Connection {
   base::TokenBucket rate;
   int bad = 0;
   bool closing = false;
+  bool resumePending = false;  // a resume waits for the shared session store's answer
 };
 
 struct Session {
@@ -80,6 +81,8 @@ struct SignalingService::Impl {
   RoomObserver* observer = nullptr;
   MediaControl* media = nullptr;
   QualitySink* quality = nullptr;
+  SessionStore* shared = nullptr;
+  int64_t lastKeepAliveMs = 0;
 
   MediaSessionRef mediaRef(const Session& s) const {
     const room::Room* r = rooms.find(s.key);
@@ -192,8 +195,16 @@ struct SignalingService::Impl {
         c->second.unauthSinceMs = now();
       }
     }
+    if (shared) shared->remove(it->second.publicId);
     sessionsByPublicId.erase(it->second.publicId);
     sessions.erase(it);
+  }
+
+  // What another process needs to take this session over (saved again when it changes).
+  void share(const Session& s) {
+    if (!shared) return;
+    shared->save({s.publicId, crypto::toHex(crypto::sha256(crypto::asBytes(s.resumeToken))), s.key, s.userId, s.role,
+                  s.scene, s.privileges, s.lastSeq});
   }
 
   void leaveAndEnd(SessionId id, room::ExitReason reason) {
@@ -220,9 +231,10 @@ struct SignalingService::Impl {
     return l;
   }
 
-  std::string enteredData(const Session& s, std::vector<room::UserEntered> users, bool eventsLost = false) const {
+  std::string enteredData(const Session& s, std::vector<room::UserEntered> users, bool eventsLost = false,
+                          bool mediaLost = false) const {
     return encodeEnteredData({s.publicId, s.resumeToken, s.key.room, s.scene, s.role, std::move(users),
-                              limits.heartbeatIntervalMs, limits.sessionGraceMs, clock.wallMs(), eventsLost});
+                              limits.heartbeatIntervalMs, limits.sessionGraceMs, clock.wallMs(), eventsLost, mediaLost});
   }
 
   // --- requests ----------------------------------------------------------------------------
@@ -250,15 +262,39 @@ struct SignalingService::Impl {
   }
 
   void enterRoom(Connection& c, std::optional<int64_t> id, const EnterRoomReq& req);
+  // A new session of connection c in a room (an entry, or a session taken over from another
+  // process): joins the room, replies with the entered data and tells the others.
+  struct NewSession {
+    base::RoomKey key;
+    std::string userId;
+    room::Role role = room::Role::kAnchor;
+    room::Scene scene = room::Scene::kRtc;
+    AppInfo app;
+    uint32_t privileges = 0;
+    std::string publicId;     // empty: a new one
+    std::string resumeToken;  // empty: a new one
+    uint64_t lastSeq = 0;
+    bool takenOver = false;
+  };
+  base::Status startSession(Connection& c, std::optional<int64_t> id, NewSession n);
+  void takeOver(ConnId conn, std::optional<int64_t> id, const ResumeReq& req, std::optional<SharedSession> found);
   base::Result<std::pair<AppInfo, uint32_t>> admit(const EnterRoomReq& req, const base::RoomKey& key);
   void recordEntry(const Connection& c, const EnterRoomReq& req, const std::string& room, const base::Error* error);
 
   void resume(Connection& c, std::optional<int64_t> id, const ResumeReq& req) {
     if (c.session) return replyError(c, id, makeError("INVALID_STATE", "this connection is already in a room"));
     if (!ips.at(c.ip).entries.tryTake(now())) return replyError(c, id, makeError("RATE_LIMITED", "too many entry attempts from this address"));
+    if (c.resumePending) return replyError(c, id, makeError("INVALID_STATE", "a resume is already under way"));
     auto found = sessionsByPublicId.find(req.sessionId);
-    if (found == sessionsByPublicId.end())
-      return replyError(c, id, makeError("SESSION_NOT_FOUND", "no resumable session with this id"));
+    if (found == sessionsByPublicId.end()) {
+      if (!shared) return replyError(c, id, makeError("SESSION_NOT_FOUND", "no resumable session with this id"));
+      // Perhaps another process held it (a restart, another node): ask the shared store.
+      c.resumePending = true;
+      shared->find(req.sessionId, [this, conn = c.id, id, req](std::optional<SharedSession> s) {
+        takeOver(conn, id, req, std::move(s));
+      });
+      return;
+    }
     Session& s = sessions.at(found->second);
     if (!crypto::constantTimeEqual(crypto::asBytes(s.resumeToken), crypto::asBytes(req.resumeToken)))
       return replyError(c, id, makeError("RESUME_DENIED", "wrong resume token"));
@@ -312,6 +348,7 @@ struct SignalingService::Impl {
     if (s->scene == room::Scene::kLive) s->role = req.role;
     reply(c, id);
     deliver(*result);
+    share(*s);
     if (changed) notify(RoomActivity::Kind::kRoleChanged, s->key, s->userId, s->role);
   }
 

@@ -64,29 +64,35 @@ void SignalingService::Impl::enterRoom(Connection& c, std::optional<int64_t> id,
   auto admitted = admit(req, key);
   if (!admitted.ok()) return fail(admitted.error(), roomName);
   auto& [app, privileges] = *admitted;
+  auto started = startSession(c, id, {key, req.userId, req.role, req.scene, app, privileges, {}, {}, 0, false});
+  recordEntry(c, req, roomName, started.ok() ? nullptr : &started.error());
+  if (!started.ok()) replyError(c, id, started.error());
+}
 
+base::Status SignalingService::Impl::startSession(Connection& c, std::optional<int64_t> id, NewSession n) {
   SessionId sid = nextSession++;
   std::optional<room::Role> replacedRole;
-  if (const room::Room* before = rooms.find(key))
-    if (auto m = before->members.find(req.userId); m != before->members.end()) replacedRole = m->second.role;
-  auto entered = rooms.enter({key, req.userId, req.role, req.scene, sid}, limitsFor(app, req.scene));
-  if (!entered.ok()) return fail(entered.error(), roomName);
-  if (entered->createdRoom) notify(RoomActivity::Kind::kRoomCreated, key, req.userId);
-  if (replacedRole) notify(RoomActivity::Kind::kUserExited, key, req.userId, *replacedRole, room::ExitReason::kKicked);
+  if (const room::Room* before = rooms.find(n.key))
+    if (auto m = before->members.find(n.userId); m != before->members.end()) replacedRole = m->second.role;
+  auto entered = rooms.enter({n.key, n.userId, n.role, n.scene, sid}, limitsFor(n.app, n.scene));
+  if (!entered.ok()) return entered.error();
+  if (entered->createdRoom) notify(RoomActivity::Kind::kRoomCreated, n.key, n.userId);
+  if (replacedRole) notify(RoomActivity::Kind::kUserExited, n.key, n.userId, *replacedRole, room::ExitReason::kKicked);
 
-  const room::Room* r = rooms.find(key);
+  const room::Room* r = rooms.find(n.key);
+  room::Role role = r->members.at(n.userId).role;
   Session s{sid,
-            crypto::randomHex(16),
-            crypto::randomHex(32),
-            key,
-            req.userId,
-            r->members.at(req.userId).role,
-            req.scene,
-            app,
-            privileges,
+            n.publicId.empty() ? crypto::randomHex(16) : n.publicId,
+            n.resumeToken.empty() ? crypto::randomHex(32) : n.resumeToken,
+            n.key,
+            n.userId,
+            role,
+            n.scene,
+            n.app,
+            n.privileges,
             c.id,
             0,
-            0,
+            n.lastSeq,
             {},
             base::TokenBucket(limits.customMessagesPerSecond, limits.customMessagesPerSecond),
             base::TokenBucket(limits.customBytesPerSecond, limits.customBytesPerSecond),
@@ -94,16 +100,18 @@ void SignalingService::Impl::enterRoom(Connection& c, std::optional<int64_t> id,
   c.session = sid;
   sink.authenticated(c.id);
   sessionsByPublicId[s.publicId] = sid;
-  std::string data = enteredData(s, std::move(entered->visible));
+  // A session taken over lost its event buffer and its media connections with the old process.
+  std::string data = enteredData(s, std::move(entered->visible), n.takenOver, n.takenOver);
+  share(s);
   sessions.emplace(sid, std::move(s));
-  recordEntry(c, req, roomName, nullptr);
-  base::log::info("user {} entered room {} of app {} from {}", base::MaskedUser{req.userId}, roomName, key.sdkAppId,
+  base::log::info("user {} {} room {} of app {} from {}", base::MaskedUser{n.userId},
+                  n.takenOver ? "resumed (session taken over) in" : "entered", n.key.room.display(), n.key.sdkAppId,
                   base::MaskedIp{c.ip});
   reply(c, id, data);
   deliver(entered->deliveries);
   tellExistingStreams(sessions.at(sid));
-  notify(RoomActivity::Kind::kUserEntered, key, req.userId, r->members.at(req.userId).role, room::ExitReason::kNormal,
-         base::maskIp(c.ip));
+  notify(RoomActivity::Kind::kUserEntered, n.key, n.userId, role, room::ExitReason::kNormal, base::maskIp(c.ip));
+  return base::Ok{};
 }
 
 SignalingService::SignalingService(SignalingLimits limits, base::Clock& clock, ConnectionSink& sink, AppSource& apps,
@@ -184,6 +192,13 @@ void SignalingService::tick() {
   for (const auto& [id, s] : impl_->sessions)
     if (!s.conn && t - s.disconnectedAtMs > l.sessionGraceMs) expired.push_back(id);
   for (SessionId id : expired) impl_->leaveAndEnd(id, room::ExitReason::kTimeout);
+  if (impl_->shared && t - impl_->lastKeepAliveMs >= kSharedKeepAliveMs) {
+    impl_->lastKeepAliveMs = t;
+    std::vector<std::string> live;
+    live.reserve(impl_->sessions.size());
+    for (const auto& [id, s] : impl_->sessions) live.push_back(s.publicId);
+    if (!live.empty()) impl_->shared->keepAlive(std::move(live));
+  }
   // Forget idle per-IP state whose bucket has refilled, so the map stays bounded.
   std::erase_if(impl_->ips, [&](auto& kv) {
     return kv.second.connections == 0 && kv.second.entries.available(t) >= l.entryBurstPerIp;
@@ -192,6 +207,7 @@ void SignalingService::tick() {
 
 void SignalingService::setObserver(RoomObserver* observer) { impl_->observer = observer; }
 void SignalingService::setMedia(MediaControl* media) { impl_->media = media; }
+void SignalingService::setSessionStore(SessionStore* store) { impl_->shared = store; }
 void SignalingService::announceActiveSpeaker(const base::RoomKey& key, const std::string& userId) {
   const room::Room* r = impl_->rooms.find(key);
   if (!r || !r->members.count(userId)) return;  // left meanwhile

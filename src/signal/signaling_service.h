@@ -39,6 +39,10 @@ struct SignalingLimits {
   size_t customMessageMaxBytes = 1000;
 };
 
+// How often the sessions held here are reported alive to the shared session store, whose records
+// expire after the grace period plus twice this (so a dead process's sessions go by themselves).
+inline constexpr int64_t kSharedKeepAliveMs = 10000;
+
 struct SignalingStats {
   uint64_t connectionsRefused = 0;
   uint64_t badMessages = 0;
@@ -46,6 +50,8 @@ struct SignalingStats {
   uint64_t entriesOk = 0;
   uint64_t entriesFailed = 0;
   uint64_t qualityDropped = 0;  // quality reports over the per-session rate
+  uint64_t sessionsTakenOver = 0;  // resumes of sessions another process held
+  uint64_t takeoversRefused = 0;   // ... refused (unknown there too, wrong token, app gone, room full)
 };
 
 class SignalingService {
@@ -57,6 +63,9 @@ class SignalingService {
   void setObserver(RoomObserver* observer);
   // Optional: the media plane for publish/subscribe (not owned; may be null: requests then fail).
   void setMedia(MediaControl* media);
+  // Optional: where sessions outlive this process, so that a resume after a restart or on another
+  // node succeeds (not owned; null: sessions live only here).
+  void setSessionStore(SessionStore* store);
   // Optional: receives clients' quality reports (not owned; may be null: reports are dropped).
   void setQualitySink(QualitySink* sink);
 

@@ -5,6 +5,7 @@
 
 #include "auth/ticket.h"
 #include "crypto/crypto.h"
+#include "signal/service_test_fakes.h"
 
 namespace atrium::signal {
 namespace {
@@ -13,31 +14,6 @@ using nlohmann::json;
 
 constexpr uint32_t kApp = 1400000001;
 constexpr const char* kKey = "unit-test-secret-key";
-
-struct FakeSink : ConnectionSink {
-  std::map<ConnId, std::vector<json>> sent;
-  std::map<ConnId, uint16_t> closed;
-  void send(ConnId c, std::string text) override { sent[c].push_back(json::parse(text)); }
-  void close(ConnId c, uint16_t code, std::string_view) override { closed[c] = code; }
-  std::vector<ConnId> authenticatedConns;
-  void authenticated(ConnId c) override { authenticatedConns.push_back(c); }
-};
-
-struct FakeApps : AppSource {
-  std::map<uint32_t, AppInfo> apps;
-  bool failing = false;
-  base::Result<std::optional<AppInfo>> findApp(uint32_t id) override {
-    if (failing) return base::makeError("DB", "disk on fire");
-    auto it = apps.find(id);
-    if (it == apps.end()) return std::optional<AppInfo>{};
-    return std::optional<AppInfo>{it->second};
-  }
-};
-
-struct FakeRecorder : EntryRecorder {
-  std::vector<EntryRecord> records;
-  void recordEntry(const EntryRecord& r) override { records.push_back(r); }
-};
 
 class ServiceTest : public ::testing::Test {
  protected:
