@@ -181,12 +181,24 @@ export class Atrium {
   // receive again what we watched as each stream is announced (resubscribing in _onStreamEvent).
   async _reenter() {
     const res = await this._request('enterRoom', this._enterData);
-    const known = this._remoteUsers;
     this._session = { ...res, lastSeq: 0, userId: this._session.userId };
-    this._remoteUsers = new Set(res.users.map((u) => u.userId));
+    this._syncRemoteUsers(res.users);
+    this._startHeartbeat();
+    this._rebuildMedia();
+  }
+
+  // The room as the server sees it now, after events were lost: who left and who came meanwhile.
+  _syncRemoteUsers(users) {
+    const known = this._remoteUsers;
+    this._remoteUsers = new Set(users.map((u) => u.userId));
     for (const u of known) if (!this._remoteUsers.has(u)) this._emit(EVENT.REMOTE_USER_EXIT, { userId: u, reason: 0 });
     for (const u of this._remoteUsers) if (!known.has(u)) this._emit(EVENT.REMOTE_USER_ENTER, { userId: u });
-    this._startHeartbeat();
+  }
+
+  // The server holds none of our media connections (we entered again, or another process took
+  // our session over): publish on a new connection; watched streams are received again as their
+  // publishers announce them (_onStreamEvent).
+  _rebuildMedia() {
     this._subscriber?.close();
     this._subscriber = null;
     this._publisher?.rebuild().catch((e) => this._emit(EVENT.ERROR, e));
@@ -548,14 +560,19 @@ export class Atrium {
           this._setState('CONNECTED');
           return;
         }
-        if (res.eventsLost) for (const u of res.users) this._emit(EVENT.REMOTE_USER_ENTER, { userId: u.userId });
-        // A network change that dropped signaling usually broke the media paths too: a failed
-        // connection is built anew, one that only lost its path restarts ICE.
-        for (const side of [this._publisher, this._subscriber]) {
-          const pc = side?.pc;
-          if (!pc) continue;
-          if (pc.connectionState === 'failed') side.rebuild().catch(() => {});
-          else if (pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') side.restartIce().catch(() => {});
+        if (res.eventsLost) this._syncRemoteUsers(res.users);
+        if (res.mediaLost) {
+          // Another process took the session over (a restart, another node).
+          this._rebuildMedia();
+        } else {
+          // A network change that dropped signaling usually broke the media paths too: a failed
+          // connection is built anew, one that only lost its path restarts ICE.
+          for (const side of [this._publisher, this._subscriber]) {
+            const pc = side?.pc;
+            if (!pc) continue;
+            if (pc.connectionState === 'failed') side.rebuild().catch(() => {});
+            else if (pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') side.restartIce().catch(() => {});
+          }
         }
         this._setState('RECONNECTED');
         this._setState('CONNECTED');

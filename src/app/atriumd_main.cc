@@ -20,6 +20,7 @@
 #include "app/room_activity_sink.h"
 #include "app/store_ports.h"
 #include "callback/dispatcher.h"
+#include "cluster/redis_session_store.h"
 #include "crypto/dtls_context.h"
 #include "auth/ticket.h"
 #include "base/log.h"
@@ -107,6 +108,17 @@ int run(const Settings& settings) {
   auto media = MediaPlane::create(options->media, clock);
   if (!media.ok()) return fail(media.error());
   service.setMedia(media->get());
+  // Sessions that outlive this process (issue 10): resumable after a restart or on another node.
+  std::unique_ptr<cluster::RedisSessionStore> sharedSessions;
+  if (options->redis) {
+    cluster::RedisSessionStoreOptions shared{*options->redis,
+                                             options->limits.sessionGraceMs + 2 * signal::kSharedKeepAliveMs};
+    sharedSessions = std::make_unique<cluster::RedisSessionStore>(
+        shared, [&loop](std::function<void()> f) { loop.post(std::move(f)); });
+    sharedSessions->start();
+    service.setSessionStore(sharedSessions.get());
+    base::log::info("sessions: shared in Redis at {}:{}", options->redis->host, options->redis->port);
+  }
   // A media transport that failed is gone from its worker: forget its connection and tell the
   // client, which builds a new one (docs/protocol.md `media-failed`).
   (*media)->watchTransportFailures([&loop, &service, plane = media->get()](uint64_t transportId, std::string reason) {
@@ -164,7 +176,8 @@ int run(const Settings& settings) {
   }
   for (const MediaWorker* w : (*media)->workers()) metrics.addWorker(w->counters());
   ControlSources sources{readiness, service, apiService, callbacks, storeWrites, **media,
-                         {{"signal", &server}, {"api", &apiServer}, {"metrics", metricsServer.get()}}};
+                         {{"signal", &server}, {"api", &apiServer}, {"metrics", metricsServer.get()}},
+                         sharedSessions.get()};
   metrics.setControlSource([&sources] { return sampleControl(sources); });
   callbacks.start();
   // Retention (R13) on its own thread: a large purge must not stall signaling or the API.
@@ -219,6 +232,7 @@ int run(const Settings& settings) {
   // Store open, listeners accepting, media workers running: from here /readyz answers 200.
   readiness.ready = true;
   loop.run();
+  if (sharedSessions) sharedSessions->stop();  // queued saves finish first: a restart resumes them
   (*media)->stop();
   purge.stop();
   callbacks.stop();

@@ -105,6 +105,11 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   o.callbacks.caFile = s.str("callback.ca_file");
 
   int64_t workers = i("media.workers", 0, 256);
+  if (std::string redis = s.str("cluster.redis"); !redis.empty()) {
+    auto endpoint = cluster::parseRedisUrl(redis);
+    if (!endpoint.ok()) return base::makeError("INVALID_SETTING", "cluster.redis: " + endpoint.error().message);
+    o.redis = *endpoint;
+  }
   o.mediaWorkers = workers ? static_cast<uint32_t>(workers) : std::max(1u, std::thread::hardware_concurrency());
   o.media.workers = o.mediaWorkers;
   o.media.bindAddress = s.str("media.address");

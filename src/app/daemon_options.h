@@ -1,9 +1,12 @@
 // Typed options of atriumd, read and validated from Settings in one place.
 #pragma once
 
+#include <optional>
+
 #include "api/api_service.h"
 #include "app/media_plane.h"
 #include "app/settings.h"
+#include "cluster/redis_client.h"
 #include "signal/signaling_service.h"
 #include "web/web_server.h"
 
@@ -26,6 +29,7 @@ struct DaemonOptions {
   CallbackOptions callbacks;
   MediaOptions media;
   uint32_t mediaWorkers = 1;
+  std::optional<cluster::RedisEndpoint> redis;  // cluster.redis; nullopt: sessions live only here
 };
 
 base::Result<DaemonOptions> readDaemonOptions(const Settings& settings);

@@ -31,6 +31,11 @@ metrics::ControlSample sampleControl(const ControlSources& src) {
     s.storeWriteFailures.emplace_back(store::storeWriteName(kind), src.storeWrites.failures(kind));
   }
   s.storeWritesFailing = src.storeWrites.failing();
+  if (const auto* shared = src.sharedSessions) {
+    const auto& st = shared->stats();
+    s.sharedSessions = metrics::SharedSessionSample{st.reachable, st.commandsOk, st.commandsFailed, st.dropped,
+                                                    st.badRecords, sig.sessionsTakenOver, sig.takeoversRefused};
+  }
   for (const auto& l : src.listeners) {
     if (!l.server) continue;
     auto st = l.server->stats();

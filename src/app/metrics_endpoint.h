@@ -9,6 +9,7 @@
 #include "app/media_plane.h"
 #include "app/store_ports.h"
 #include "callback/dispatcher.h"
+#include "cluster/redis_session_store.h"
 #include "metrics/metrics.h"
 #include "signal/signaling_service.h"
 #include "store/write_health.h"
@@ -53,6 +54,7 @@ struct ControlSources {
   const store::WriteHealth& storeWrites;
   const MediaPlane& media;
   std::vector<NamedListener> listeners;
+  const cluster::RedisSessionStore* sharedSessions = nullptr;  // null: no Redis
 };
 
 metrics::ControlSample sampleControl(const ControlSources& sources);

@@ -114,6 +114,11 @@ const std::vector<SettingDef>& settingDefs() {
       {"retention.audit_days", "180", "audit log, erasure log and surge notices are kept this many days"},
       {"retention.deleted_app_grace_days", "0",
        "days a deleted app's data is kept before the purge job removes it (0..6: R13 wants it gone within 7 days)"},
+      {"cluster.redis", "",
+       "Redis 7 that keeps sessions beyond this process (redis://[:password@]host:port): after a restart, or on "
+       "another node sharing it, clients resume their sessions; empty: sessions live only in this process. Put the "
+       "password in $ATRIUM_CLUSTER_REDIS rather than the config file; hiredis 0.14 has no TLS, so keep Redis on "
+       "loopback or a private network"},
       {"dev.demo_user", "demo_user", "userId of the UserSig printed in dev mode"},
       {"dev.web_root", "", "folder of the demo page and Web SDK served in dev mode (default: the source tree's sdk/web)"},
   };

@@ -210,6 +210,23 @@ void Metrics::Impl::collectControl(std::vector<MetricFamily>& out) const {
                               "1 while some kind of store write failed last (within a minute): the node is not ready",
                               MetricType::Gauge);
   push(out, writesFailing.add(s.storeWritesFailing ? 1.0 : 0.0));
+  if (const auto& ss = s.sharedSessions) {
+    FamilyBuilder up("atrium_redis_up", "1 while the last round trip to Redis (shared sessions) succeeded", MetricType::Gauge);
+    push(out, up.add(ss->reachable ? 1.0 : 0.0));
+    FamilyBuilder cmds("atrium_redis_commands_total", "Round trips to Redis for shared sessions, by result",
+                       MetricType::Counter);
+    cmds.add(u(ss->commandsOk), {{"result", "ok"}});
+    cmds.add(u(ss->commandsFailed), {{"result", "failed"}});
+    push(out, cmds.add(u(ss->dropped), {{"result", "dropped"}}));
+    FamilyBuilder bad("atrium_shared_sessions_refused_records_total",
+                      "Shared session records read back from Redis that did not decode", MetricType::Counter);
+    push(out, bad.add(u(ss->badRecords)));
+    FamilyBuilder takeovers("atrium_session_takeovers_total",
+                            "Resumes of sessions another process held (a restart, another node), by result",
+                            MetricType::Counter);
+    takeovers.add(u(ss->takenOver), {{"result", "resumed"}});
+    push(out, takeovers.add(u(ss->takeoversRefused), {{"result", "refused"}}));
+  }
   FamilyBuilder open("atrium_http_connections", "Open TCP connections per listener", MetricType::Gauge);
   FamilyBuilder shed("atrium_http_connections_refused_total", "TCP connections closed at accept by the connection caps",
                      MetricType::Counter);

@@ -35,6 +35,13 @@ struct ListenerSample {
 };
 
 // Read on the control thread at scrape time.
+// The shared session store (Redis), when atriumd uses one.
+struct SharedSessionSample {
+  bool reachable = false;
+  uint64_t commandsOk = 0, commandsFailed = 0, dropped = 0, badRecords = 0;
+  uint64_t takenOver = 0, takeoversRefused = 0;
+};
+
 struct ControlSample {
   bool ready = false;
   uint64_t rooms = 0, participants = 0, publishers = 0, subscribers = 0;
@@ -47,6 +54,7 @@ struct ControlSample {
   // and whether some kind's latest write failed lately (the node is then not ready).
   std::vector<std::pair<const char*, uint64_t>> storeWriteFailures;
   bool storeWritesFailing = false;
+  std::optional<SharedSessionSample> sharedSessions;
   std::vector<ListenerSample> listeners;
 };
 
