@@ -1,14 +1,18 @@
 // A call survives its server's crash and restart (issue 10, single node): after `kill -9` (or a
-// graceful SIGTERM, as an upgrade does) and a restart on the same data, ports and certificate, the Web SDK finds its session gone, enters the
-// room again by itself, publishes what it published on a new connection and watches again what
-// it watched — no action of the app or the user — and tells the app RECONNECTING → RECONNECTED.
+// graceful SIGTERM, as an upgrade does) and a restart on the same data, ports and certificate,
+// the Web SDK gets back into the room by itself — without Redis it finds its session gone and
+// enters again; with sessions shared in Redis (`cluster.redis`) it resumes its session — then
+// publishes what it published on a new connection and watches again what it watched, with no
+// action of the app or the user, and tells the app RECONNECTING → RECONNECTED.
 import { describe, test, after, afterEach } from 'node:test';
+import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { startServer, freePort } from '../integration/lib/harness.mjs';
 import { closeAllBrowsers, evaluate } from './lib/browser.mjs';
 import { e2eSkipReason } from './lib/suite.mjs';
 import { sdkPairInRoom, sdkWaitEvent, sdkEvents } from './lib/sdk-page.mjs';
 import { watch, publishCamera } from './lib/media-stats.mjs';
+import { startRedis, redisSkipReason, waitForSharedSessions } from '../integration/lib/redis.mjs';
 
 const skip = e2eSkipReason();
 
@@ -33,26 +37,38 @@ async function waitFor(pred, timeoutMs, what) {
 
 describe('a call across a server crash and restart, in Chromium', { skip }, () => {
   let server;
+  let redis;
   afterEach(async () => {
     await closeAllBrowsers();
     await server?.stop();
     server = null;
+    await redis?.stop();
+    redis = null;
   });
   after(async () => {
     await closeAllBrowsers();
     await server?.stop();
+    await redis?.stop();
     setTimeout(() => process.exit(), 3000).unref();
   });
 
-  for (const [how, stop] of [
-    ['kill -9', (srv) => srv.child.kill('SIGKILL')],
-    ['SIGTERM (an upgrade)', (srv) => srv.stop({ keep: true })],
+  const kill = (srv) => srv.child.kill('SIGKILL');
+  for (const [how, stop, shared] of [
+    ['kill -9', kill, false],
+    ['SIGTERM (an upgrade)', (srv) => srv.stop({ keep: true }), false],
+    ['kill -9 with sessions shared in Redis', kill, true],
   ])
-  test(`${how}, restart: both users are back in the call and video plays again by itself`, { timeout: 150000 }, async (t) => {
+  test(`${how}, restart: both users are back in the call and video plays again by itself`,
+    { timeout: 150000, skip: shared && redisSkipReason() }, async (t) => {
     // Fixed ports: a restarted server must be where the clients left it.
     const flags = { 'media.workers': 1, 'signal.port': await freePort(), 'media.port': await freePort() };
+    if (shared) {
+      redis = await startRedis();
+      flags['cluster.redis'] = redis.url;
+    }
     server = await startServer(flags);
     const { a, b } = await sdkPairInRoom(server);
+    if (shared) await waitForSharedSessions(redis, 2);
     await publishCamera(a, { audio: true });
     await sdkWaitEvent(b, 'remote-video-available', '(d) => d.userId === "alice"', 10000);
     await watch(b, 'alice');
@@ -76,7 +92,7 @@ describe('a call across a server crash and restart, in Chromium', { skip }, () =
     }), 20000, 'a new subscribing connection');
     await waitFor(async () => (await framesDecoded(b)) >= 10, 20000, 'bob decodes alice after the restart');
     const videoBack = Date.now();
-    t.diagnostic(`server down ${restartedAt - killedAt} ms (restart included); both re-entered ${reentered - restartedAt} ms after ` +
+    t.diagnostic(`server down ${restartedAt - killedAt} ms (restart included); both back in the room ${reentered - restartedAt} ms after ` +
       `it was ready; bob's video back ${videoBack - restartedAt} ms after it was ready`);
 
     for (const p of [a, b]) {
@@ -85,6 +101,11 @@ describe('a call across a server crash and restart, in Chromium', { skip }, () =
       const states = events.filter((e) => e.event === 'connection-state-changed').map((e) => e.data.state);
       assert.deepEqual(states, ['CONNECTING', 'CONNECTED', 'RECONNECTING', 'RECONNECTED', 'CONNECTED']);
     }
+    // Shared sessions: both resumed (no new entry); without, both entered again.
+    const log = fs.readFileSync(server.logPath, 'utf8');
+    const restartLog = log.slice(log.lastIndexOf('signaling listening'));
+    assert.equal((restartLog.match(/resumed \(session taken over\)/g) ?? []).length, shared ? 2 : 0, 'resumed sessions');
+    assert.equal((restartLog.match(/ entered room /g) ?? []).length, shared ? 0 : 2, 'new entries');
     // alice publishes on a new connection that is connected; bob's tile shows alice's video.
     assert.equal(await evaluate(a.page, () => window.__client.getPeerConnections().publisher?.connectionState), 'connected');
     assert.ok(await evaluate(b.page, () => document.querySelector('#remote-alice video')?.srcObject?.getVideoTracks()[0]?.readyState === 'live'),
