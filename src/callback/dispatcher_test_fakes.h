@@ -120,6 +120,13 @@ class FakeQueue : public store::CallbackQueue {
     std::lock_guard lock(mutex_);
     return failed_.size();
   }
+  // The dispatcher never lists or resends (the CLI does, on the real store).
+  base::Result<std::vector<store::FailedCallback>> listFailedCallbacks(std::optional<uint32_t>, size_t) override {
+    return std::vector<store::FailedCallback>{};
+  }
+  base::Result<int64_t> resendFailedCallback(int64_t, int64_t) override {
+    return base::makeError("UNSUPPORTED", "not in the dispatcher's fake");
+  }
 
   // Test-side views.
   void insert(store::CallbackJob job) {

@@ -3,6 +3,7 @@
 // arguments, so the schedule is tested without a thread or a socket.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 
@@ -21,14 +22,16 @@ struct RetryPolicy {
 // The immediate retry is granted even outside the window: a job whose first attempt came late (it
 // sat in the queue while the process was down) still gets two tries before it is given up.
 // Later retries are spaced from the failure, not from the first attempt, so a receiver that
-// times out (5 s) still gets a full interval of rest between attempts.
+// times out (5 s) still gets a full interval of rest between attempts — except the last one: when
+// the next interval would end past the window, one more attempt starts when the window ends, so a
+// job is given up only once the documented minute has passed (not ~10 s before it).
 inline std::optional<int64_t> nextAttemptAfterFailure(const RetryPolicy& policy,
                                                       int64_t firstAttemptMs, int attempts,
                                                       int64_t nowMs) {
   if (attempts <= 1) return nowMs;
-  int64_t next = nowMs + policy.retryIntervalMs;
-  if (next > firstAttemptMs + policy.giveUpAfterMs) return std::nullopt;
-  return next;
+  const int64_t windowEnd = firstAttemptMs + policy.giveUpAfterMs;
+  if (nowMs >= windowEnd) return std::nullopt;
+  return std::min(nowMs + policy.retryIntervalMs, windowEnd);
 }
 
 }  // namespace atrium::callback

@@ -40,9 +40,10 @@ TEST(RetryPolicy, DefaultsAreTheTrtcSchedule) {
 }
 
 TEST(RetryPolicy, SlowFailuresKeepAFullIntervalBetweenAttempts) {
-  // Every attempt times out after 5 s: the next one starts 10 s after that failure.
+  // Every attempt times out after 5 s: the next one starts 10 s after that failure; the last one
+  // when the minute is over, so the job is given up only after it (at 65 s), never before.
   EXPECT_EQ(attemptStarts(RetryPolicy{}, 5000),
-            (std::vector<int64_t>{0, 5000, 20000, 35000, 50000}));
+            (std::vector<int64_t>{0, 5000, 20000, 35000, 50000, 60000}));
 }
 
 TEST(RetryPolicy, LateFirstAttemptStillGetsTheImmediateRetry) {
@@ -52,7 +53,7 @@ TEST(RetryPolicy, LateFirstAttemptStillGetsTheImmediateRetry) {
 
 TEST(RetryPolicy, IsConfigurable) {
   RetryPolicy p{.timeoutMs = 100, .retryIntervalMs = 30, .giveUpAfterMs = 100};
-  EXPECT_EQ(attemptStarts(p, 0), (std::vector<int64_t>{0, 0, 30, 60, 90}));
+  EXPECT_EQ(attemptStarts(p, 0), (std::vector<int64_t>{0, 0, 30, 60, 90, 100}));
   RetryPolicy none{.timeoutMs = 100, .retryIntervalMs = 1000, .giveUpAfterMs = 0};
   EXPECT_EQ(attemptStarts(none, 0), (std::vector<int64_t>{0, 0}));
 }
@@ -61,7 +62,9 @@ TEST(RetryPolicy, DecisionAtTheEdgeOfTheWindow) {
   RetryPolicy p;
   EXPECT_EQ(nextAttemptAfterFailure(p, 0, 1, 70000), 70000);  // immediate retry, always
   EXPECT_EQ(nextAttemptAfterFailure(p, 0, 2, 50000), 60000);  // starts exactly at the limit
-  EXPECT_EQ(nextAttemptAfterFailure(p, 0, 2, 50001), std::nullopt);
+  EXPECT_EQ(nextAttemptAfterFailure(p, 0, 2, 50001), 60000);  // a last one when the window ends
+  EXPECT_EQ(nextAttemptAfterFailure(p, 0, 2, 59999), 60000);
+  EXPECT_EQ(nextAttemptAfterFailure(p, 0, 2, 60000), std::nullopt);
 }
 
 }  // namespace

@@ -145,6 +145,30 @@ TEST_P(CallbackQueueTest, FailMovesTheJobToFailures) {
   EXPECT_EQ(rawCount("SELECT MAX(LENGTH(reason)) FROM callback_failures"), 1024);
 }
 
+TEST_P(CallbackQueueTest, GivenUpCallbacksAreListedAndResentOnce) {
+  const int64_t a = enqueue("a", 100);
+  const int64_t b = enqueue("b", 200, kOtherApp);
+  ASSERT_TRUE(store_->rescheduleCallback(a, 8, 60'000).ok());
+  ASSERT_TRUE(store_->failCallback(a, "HTTP 500", 61'000).ok());
+  ASSERT_TRUE(store_->failCallback(b, "timeout", 62'000).ok());
+  auto all = store_->listFailedCallbacks(std::nullopt, 10);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].body, "b") << "most recently given up first";
+  EXPECT_EQ((*all)[1], (FailedCallback{(*all)[1].id, kApp, "a", 100, 8, 61'000, "HTTP 500"}));
+  EXPECT_EQ(store_->listFailedCallbacks(kApp, 10)->size(), 1u);
+  EXPECT_EQ(store_->listFailedCallbacks(std::nullopt, 1)->size(), 1u);
+
+  auto job = store_->resendFailedCallback((*all)[1].id, 90'000);
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  EXPECT_EQ(failed(), 1u);
+  auto due = store_->dueCallbacks(90'000, 10);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0], (CallbackJob{*job, kApp, "a", 90'000, 90'000, 0})) << "due at once, attempts from zero";
+  EXPECT_EQ(store_->resendFailedCallback((*all)[1].id, 91'000).error().code, "RECORD_NOT_FOUND") << "resent once";
+  EXPECT_EQ(pending(), 1u);
+}
+
 // SQLite hands the id of a deleted newest row out again: order and failures must not mind.
 TEST_P(CallbackQueueTest, ReusedIdsKeepEnqueueOrderAndFailTwice) {
   enqueue("a", 100);

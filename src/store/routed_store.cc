@@ -221,6 +221,31 @@ base::Result<size_t> RoutedStore::failedCallbacks(std::optional<uint32_t> id) {
   return total;
 }
 
+base::Result<std::vector<FailedCallback>> RoutedStore::listFailedCallbacks(std::optional<uint32_t> id, size_t limit) {
+  std::vector<FailedCallback> all;
+  for (size_t i = 0; i < stores_.size(); ++i) {
+    if (id && i != indexFor(*id)) continue;
+    auto failed = stores_[i]->listFailedCallbacks(id, limit);
+    if (!failed) return failed.error();
+    for (auto& f : *failed) {
+      f.id = globalId(i, f.id);
+      all.push_back(std::move(f));
+    }
+  }
+  std::stable_sort(all.begin(), all.end(),
+                   [](const FailedCallback& a, const FailedCallback& b) { return a.failedAtMs > b.failedAtMs; });
+  if (all.size() > limit) all.resize(limit);
+  return all;
+}
+base::Result<int64_t> RoutedStore::resendFailedCallback(int64_t failureId, int64_t nowMs) {
+  const size_t index = indexOfId(failureId);
+  if (index >= stores_.size())
+    return base::makeError(kErrRecordNotFound, "no given-up callback " + std::to_string(failureId));
+  auto job = at(index).resendFailedCallback(localOf(failureId), nowMs);
+  if (!job) return job.error();
+  return globalId(index, *job);
+}
+
 // --- quality ------------------------------------------------------------------------------------------------
 
 base::Status RoutedStore::appendQuality(std::span<const QualitySample> samples) {

@@ -99,6 +99,9 @@ class RoutedStore final : public Store {
   base::Status failCallback(int64_t id, std::string reason, int64_t nowMs) override;
   base::Result<size_t> pendingCallbacks() override;
   base::Result<size_t> failedCallbacks(std::optional<uint32_t> sdkAppId) override;
+  // Failure ids carry the database index like job ids.
+  base::Result<std::vector<FailedCallback>> listFailedCallbacks(std::optional<uint32_t> sdkAppId, size_t limit) override;
+  base::Result<int64_t> resendFailedCallback(int64_t failureId, int64_t nowMs) override;
 
   // QualityLog: the app's region. A batch spanning databases is one transaction per database.
   base::Status appendQuality(std::span<const QualitySample> samples) override;

@@ -33,6 +33,18 @@ base::Status SqlStore::prepareCallbackStatements() {
       {&cb_.pending, "SELECT COUNT(*) FROM callback_queue"},
       {&cb_.failed, "SELECT COUNT(*) FROM callback_failures"},
       {&cb_.failedOfApp, "SELECT COUNT(*) FROM callback_failures WHERE sdk_app_id = ?"},
+      {&cb_.listFailed,
+       "SELECT id, sdk_app_id, body, created_at_ms, attempts, failed_at_ms, reason FROM callback_failures "
+       "ORDER BY failed_at_ms DESC, id DESC LIMIT ?"},
+      {&cb_.listFailedOfApp,
+       "SELECT id, sdk_app_id, body, created_at_ms, attempts, failed_at_ms, reason FROM callback_failures "
+       "WHERE sdk_app_id = ? ORDER BY failed_at_ms DESC, id DESC LIMIT ?"},
+      // A resent job orders nothing (order key ''): the room's later events went out long ago.
+      {&cb_.requeueFailure,
+       "INSERT INTO callback_queue (sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts, order_key) "
+       "SELECT sdk_app_id, body, CAST(? AS BIGINT), CAST(? AS BIGINT), 0, '' FROM callback_failures WHERE id = ? "
+       "RETURNING id"},
+      {&cb_.deleteFailure, "DELETE FROM callback_failures WHERE id = ?"},
   };
   return prepareAll(*db_, all);
 }
@@ -105,6 +117,44 @@ base::Result<size_t> SqlStore::failedCallbacks(std::optional<uint32_t> sdkAppId)
   auto row = q.step();
   if (!row) return row.error();
   return static_cast<size_t>(*row ? q.int64(0) : 0);
+}
+
+base::Result<std::vector<FailedCallback>> SqlStore::listFailedCallbacks(std::optional<uint32_t> sdkAppId, size_t limit) {
+  std::lock_guard lock(mu_);
+  Query q(sdkAppId ? cb_.listFailedOfApp : cb_.listFailed);
+  if (sdkAppId) q.bind(int64_t{*sdkAppId});
+  q.bind(clampToInt64(limit));
+  std::vector<FailedCallback> out;
+  for (;;) {
+    auto row = q.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(FailedCallback{q.int64(0), static_cast<uint32_t>(q.int64(1)), q.text(2), q.int64(3),
+                                 static_cast<int>(q.int64(4)), q.int64(5), q.text(6)});
+  }
+}
+
+base::Result<int64_t> SqlStore::resendFailedCallback(int64_t failureId, int64_t nowMs) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_);  // the job is in exactly one of the two tables
+  if (auto s = tx.begin(); !s) return s.error();
+  int64_t jobId = 0;
+  {
+    Query q(cb_.requeueFailure);
+    q.bind(nowMs).bind(nowMs).bind(failureId);
+    auto row = q.step();
+    if (!row) return row.error();
+    if (!*row) return base::makeError(kErrRecordNotFound, "no given-up callback " + std::to_string(failureId));
+    jobId = q.int64(0);
+    if (auto done = q.step(); !done) return done.error();  // completes the INSERT (a full disk fails here)
+  }
+  {
+    Query q(cb_.deleteFailure);
+    q.bind(failureId);
+    if (auto s = changeOne(q, "given-up callback " + std::to_string(failureId)); !s) return s.error();
+  }
+  if (auto s = tx.commit(); !s) return s.error();
+  return jobId;
 }
 
 }  // namespace atrium::store

@@ -109,6 +109,8 @@ class SqlStore final : public Store {
   base::Status failCallback(int64_t id, std::string reason, int64_t nowMs) override;
   base::Result<size_t> pendingCallbacks() override;
   base::Result<size_t> failedCallbacks(std::optional<uint32_t> sdkAppId) override;
+  base::Result<std::vector<FailedCallback>> listFailedCallbacks(std::optional<uint32_t> sdkAppId, size_t limit) override;
+  base::Result<int64_t> resendFailedCallback(int64_t failureId, int64_t nowMs) override;
 
   // QualityLog, SurgeNoticeRepository, ErasureLog (sql_quality.cc)
   base::Status appendQuality(std::span<const QualitySample> samples) override;
@@ -173,7 +175,8 @@ class SqlStore final : public Store {
     Statement closeRooms, exitEventsForOpenSessions, closeSessions, setSessionRole, openSessions, openRooms;
   };
   struct CallbackStatements {
-    Statement enqueue, due, complete, reschedule, copyToFailures, pending, failed, failedOfApp;
+    Statement enqueue, due, complete, reschedule, copyToFailures, pending, failed, failedOfApp, listFailed,
+        listFailedOfApp, requeueFailure, deleteFailure;
   };
 
   struct QualityStatements {

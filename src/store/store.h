@@ -327,6 +327,18 @@ struct CallbackJob {
   bool operator==(const CallbackJob&) const = default;
 };
 
+// A callback given up on (callback_failures), for `atrium callbacks list|resend`.
+struct FailedCallback {
+  int64_t id = 0;
+  uint32_t sdkAppId = 0;
+  std::string body;
+  int64_t createdAtMs = 0;
+  int attempts = 0;
+  int64_t failedAtMs = 0;
+  std::string reason;
+  bool operator==(const FailedCallback&) const = default;
+};
+
 // R9 "written before it is sent, removed only after HTTP 200": the sender enqueues, the one
 // dispatcher per database delivers due jobs and completes, reschedules or fails each. Jobs
 // survive restarts. Data category: back-end logs (bodies carry user ids).
@@ -352,6 +364,13 @@ class CallbackQueue {
   virtual base::Status failCallback(int64_t id, std::string reason, int64_t nowMs) = 0;
   virtual base::Result<size_t> pendingCallbacks() = 0;
   virtual base::Result<size_t> failedCallbacks(std::optional<uint32_t> sdkAppId) = 0;
+  // Given-up callbacks, most recently given up first, at most `limit`.
+  virtual base::Result<std::vector<FailedCallback>> listFailedCallbacks(std::optional<uint32_t> sdkAppId,
+                                                                      size_t limit) = 0;
+  // Queues a given-up callback again (same body and Sign, due at once, counted from nowMs) and
+  // removes it from the failures, in one transaction. Returns the new job's id;
+  // kErrRecordNotFound when there is no such failure.
+  virtual base::Result<int64_t> resendFailedCallback(int64_t failureId, int64_t nowMs) = 0;
 };
 
 // --- Call-quality data (R10, R13) -----------------------------------------------------------------

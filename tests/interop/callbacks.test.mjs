@@ -325,12 +325,30 @@ test('a failing receiver (HTTP 500) is retried at once, then every retry_interva
     for (const g of gaps.slice(1)) assert.ok(g >= 350 && g <= 1500, `retries about every 500 ms: ${ctx}`);
     assert.ok(times.length >= 5 && times.length <= 9, `about 2 + 3000/500 attempts: ${ctx}`);
     assert.ok(times.at(-1) - times[0] <= 3000 + 600, `no attempt starts after give_up_after: ${ctx}`);
+    assert.ok(times.at(-1) - times[0] >= 3000 - 400, `the last attempt comes when give_up_after is over, not before: ${ctx}`);
     assert.ok(bad.problems.length === 0, JSON.stringify(bad.problems));
     // One event retried (CallbackTs may differ per attempt, the event time may not).
     assert.equal(new Set(attemptsOf101().map((e) => e.body.EventInfo.EventMsTs)).size, 1, 'one event, retried');
     // Given-up events are counted and visible to operators.
     const state = JSON.parse(await runCli(s2, ['callbacks', '--app', String(a2.sdkAppId), '--json']));
     assert.ok(state.failed >= 1, `given-up callbacks are counted: ${JSON.stringify(state)}`);
+    // ... listed with what they were about, and re-sent once the receiver is fixed.
+    const listed = JSON.parse(await runCli(s2, ['callbacks', 'list', '--app', String(a2.sdkAppId), '--json']));
+    const given101 = listed.filter((f) => f.body.EventType === 101 && f.body.EventInfo.RoomId === roomId);
+    assert.equal(given101.length, 1, JSON.stringify(listed));
+    assert.ok(given101[0].attempts >= 5 && given101[0].reason.length > 0, JSON.stringify(given101[0]));
+    bad.status = 200;
+    const before = attemptsOf101().length;
+    const resent = await runCli(s2, ['callbacks', 'resend', '--all', '--app', String(a2.sdkAppId)]);
+    assert.match(resent, new RegExp(`resent ${given101[0].id} as job \\d+`));
+    await bad.waitUntil(() => (attemptsOf101().length > before ? true : undefined), 5000, 'the re-sent 101');
+    const redelivered = attemptsOf101().at(-1);
+    assert.equal(redelivered.body.EventInfo.EventMsTs, attemptsOf101()[0].body.EventInfo.EventMsTs, 'the same event');
+    assert.ok(bad.problems.length === 0, `its Sign still checks: ${JSON.stringify(bad.problems)}`);
+    await sleep(300);
+    const after = JSON.parse(await runCli(s2, ['callbacks', '--app', String(a2.sdkAppId), '--json']));
+    assert.equal(after.failed, state.failed - listed.length, `re-sent ones leave the failures: ${JSON.stringify(after)}`);
+    await assert.rejects(runCli(s2, ['callbacks', 'resend', String(given101[0].id)]), /no given-up callback/);
   } finally {
     await s2.stop();
     await bad.stop();
