@@ -180,6 +180,19 @@ TEST_P(CallbackQueueTest, ReusedIdsKeepEnqueueOrderAndFailTwice) {
   EXPECT_EQ(failed(), 2u);
 }
 
+// PostgreSQL dropped the store's connection (a restart of the server, a failover, a network
+// cut): the calls meanwhile fail with an error, and the store connects again by itself.
+TEST_P(CallbackQueueTest, AStoreReconnectsAfterPostgresDroppedItsConnection) {
+  if (!postgres()) GTEST_SKIP() << "PostgreSQL only";
+  enqueue("before", 100);
+  ASSERT_TRUE(admin_->exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid()").ok());
+  base::Result<int64_t> after = base::makeError("none", "not tried");
+  for (int i = 0; i < 3 && !after.ok(); ++i) after = store_->enqueueCallback(kApp, "after", 200);
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(pending(), 2u);
+}
+
 TEST_P(CallbackQueueTest, JobsSurviveARestart) {
   const int64_t first = enqueue(kBody, 1'000);
   const int64_t second = enqueue("{\"EventType\":104}", 1'001);
