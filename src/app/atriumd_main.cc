@@ -250,11 +250,23 @@ int main(int argc, char** argv) {
   atrium::app::FlagValues flags;
   atrium::app::addSettingFlags(cli, flags);
   cli.set_version_flag("--version", "atriumd 0.1.0");
+  bool checkOnly = false;
+  cli.add_flag("--check-config", checkOnly,
+               "check the settings (file, environment, flags) and exit: 0 when atriumd accepts them, 2 with the reason");
   CLI11_PARSE(cli, argc, argv);
   auto settings = atrium::app::resolveSettings(flags);
   if (!settings.ok()) {
     std::fprintf(stderr, "atriumd: %s\n", settings.error().message.c_str());
     return 2;
+  }
+  if (checkOnly) {
+    auto options = atrium::app::readDaemonOptions(*settings);
+    if (!options.ok()) {
+      std::fprintf(stderr, "atriumd: %s\n", options.error().message.c_str());
+      return 2;
+    }
+    std::printf("atriumd: configuration ok\n");
+    return 0;
   }
   return atrium::app::run(*settings);
 }
