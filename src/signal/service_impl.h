@@ -249,7 +249,8 @@ struct SignalingService::Impl {
         req.body);
   }
 
-  void enterRoom(Connection& c, std::optional<int64_t> id, const EnterRoomReq& req);
+  // rechecked: the app source has been read afresh for this request (AppSource::recheck).
+  void enterRoom(Connection& c, std::optional<int64_t> id, const EnterRoomReq& req, bool rechecked = false);
   base::Result<std::pair<AppInfo, uint32_t>> admit(const EnterRoomReq& req, const base::RoomKey& key);
   void recordEntry(const Connection& c, const EnterRoomReq& req, const std::string& room, const base::Error* error);
 
