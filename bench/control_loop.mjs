@@ -101,7 +101,7 @@ async function main() {
         // The sqlite3 shell takes the write lock, keeps it 3 s, commits; the daemon's busy timeout is 5 s.
         await new Promise((resolve, reject) => {
           const c = spawn('sqlite3', [db], { stdio: ['pipe', 'ignore', 'inherit'] });
-          c.stdin.end("BEGIN IMMEDIATE;\nINSERT INTO store_meta (name, value) VALUES ('bench-lock', x'00') " +
+          c.stdin.end(".timeout 10000\nBEGIN IMMEDIATE;\nINSERT INTO store_meta (name, value) VALUES ('bench-lock', x'00') " +
                       "ON CONFLICT (name) DO UPDATE SET value = x'01';\n.shell sleep 3\nCOMMIT;\n");
           c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sqlite3 exited ${code}`))));
         });
