@@ -63,7 +63,7 @@ void ControlWriter::stop() {
     std::lock_guard lock(mu_);
     left = queue_.size();
     queue_.clear();
-    stats_.backlog = 0;
+    stats_.backlog = inFlight_;
   }
   countDropped(left, "the store still failed at shutdown");
 }
@@ -78,9 +78,9 @@ bool ControlWriter::enqueue(std::vector<store::ControlWrite> writes) {
   if (writes.empty()) return true;
   {
     std::lock_guard lock(mu_);
-    if (queue_.size() + writes.size() <= options_.maxBacklogRows) {
+    if (queue_.size() + inFlight_ + writes.size() <= options_.maxBacklogRows) {
       for (auto& w : writes) queue_.push_back(std::move(w));
-      stats_.backlog = queue_.size();
+      stats_.backlog = queue_.size() + inFlight_;
       writes.clear();
     }
   }
@@ -94,7 +94,7 @@ bool ControlWriter::enqueue(std::vector<store::ControlWrite> writes) {
 
 bool ControlWriter::accepting(size_t rows) const {
   std::lock_guard lock(mu_);
-  return !stats_.failing && queue_.size() + rows <= options_.maxBacklogRows;
+  return !stats_.failing && queue_.size() + inFlight_ + rows <= options_.maxBacklogRows;
 }
 
 ControlWriter::Stats ControlWriter::stats() const {
@@ -126,6 +126,7 @@ bool ControlWriter::flushOnce() {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
+    inFlight_ = n;
   }
   if (batch.empty()) return true;
 
@@ -170,6 +171,7 @@ bool ControlWriter::flushOnce() {
     std::lock_guard lock(mu_);
     // Failed writes go back to the front, in their order, ahead of anything queued meanwhile.
     for (auto it = failed.rbegin(); it != failed.rend(); ++it) queue_.push_front(std::move(batch[*it]));
+    inFlight_ = 0;
     stats_.written += batch.size() - failed.size();
     stats_.failing = !failed.empty();
     if (!failed.empty()) {

@@ -71,7 +71,7 @@ class ControlWriter {
     uint64_t written = 0;        // rows committed
     uint64_t dropped = 0;        // rows refused because the backlog was full, or left at stop()
     uint64_t failedBatches = 0;  // attempts that failed (the rows stayed queued)
-    size_t backlog = 0;          // rows waiting now
+    size_t backlog = 0;          // rows not written yet: queued, and in the batch being written
     bool failing = false;        // the latest attempt failed
   };
   Stats stats() const;
@@ -89,6 +89,7 @@ class ControlWriter {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::deque<store::ControlWrite> queue_;
+  size_t inFlight_ = 0;  // rows of the batch being written (out of queue_, still in the backlog)
   Stats stats_;
   int64_t nextAttemptMs_ = 0;  // steady; after a failure
   bool stopping_ = false;

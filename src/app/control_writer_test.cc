@@ -15,7 +15,9 @@ struct FakeLog : store::ControlWriteLog {
   std::vector<std::vector<store::ControlWrite>> batches;  // committed
   std::vector<size_t> failIndexes;                        // a partial failure (RoutedStore)
   std::promise<void>* onWrite = nullptr;
+  std::function<void()> inside;  // runs while the batch is "being written"
   base::Result<store::ControlBatchReport> writeControlBatch(std::span<const store::ControlWrite> writes) override {
+    if (inside) inside();
     if (failing) return base::makeError(store::kErrIo, "disk full");
     store::ControlBatchReport r;
     std::vector<store::ControlWrite> kept;
@@ -60,7 +62,11 @@ TEST_F(ControlWriterTest, RowsGoOutInOrderInOneBatch) {
   ASSERT_TRUE(w.enqueue(entry(1)));
   ASSERT_TRUE(w.enqueue({entry(2), store::CallbackEnqueue{1400000001, "{}", 2, "k"}}));
   EXPECT_EQ(w.stats().backlog, 3u);
+  // While the batch is being written (a lock held elsewhere), its rows still count as backlog.
+  size_t backlogDuringWrite = 0;
+  log.inside = [&] { backlogDuringWrite = w.stats().backlog; };
   EXPECT_TRUE(w.flushOnce());
+  EXPECT_EQ(backlogDuringWrite, 3u);
   ASSERT_EQ(log.batches.size(), 1u);
   ASSERT_EQ(log.batches[0].size(), 3u);
   EXPECT_EQ(timeOf(log.batches[0][0]), 1);
