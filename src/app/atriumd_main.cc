@@ -123,7 +123,7 @@ int run(const Settings& settings) {
   settingsCache = std::make_unique<SettingsCache>(*initialSettings, [&settingsPoller, &loop](std::function<void()> again) {
     settingsPoller.pollSoon([&loop, again = std::move(again)] { loop.post(again); });
   });
-  RoomActivitySink activity(writer, *settingsCache, clock);
+  RoomActivitySink activity(writer, clock);
   SignalEndpoint endpoint;
   signal::SignalingService service(options->limits, clock, endpoint, *settingsCache, countedEntries,
                                    options->mediaWorkers);

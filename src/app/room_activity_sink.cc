@@ -44,8 +44,8 @@ std::string roomText(const base::RoomKey& key) { return key.room.isString() ? ke
 
 void RoomActivitySink::publish(std::vector<store::ControlWrite>& out, int eventType, const signal::RoomActivity& a,
                                std::optional<int> role, std::optional<int> reason) {
-  const store::App* app = apps_.app(a.room.sdkAppId);
-  if (!app || app->status != store::AppStatus::kActive || app->callbackUrl.empty()) return;
+  // Whether the app wants it (active, with a callback URL) is decided as the batch is written,
+  // against the database: a URL set by the CLI a moment ago already gets this event.
   callback::RoomEventInput e;
   e.eventType = eventType;
   e.sdkAppId = a.room.sdkAppId;

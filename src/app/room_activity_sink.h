@@ -1,8 +1,7 @@
 // Turns the signaling service's room activity into rows of the room event log (DescribeRoomInfo,
 // DescribeUserInfo, DescribeUserEvent, DescribeScaleInfo) and into signed callbacks (R9). Runs on
 // the control loop and writes nothing itself (issue 10): the rows and callback jobs of one activity
-// go to the batching writer together, in the order they happened, and whether an app wants
-// callbacks is read from the settings cache.
+// go to the batching writer together, in the order they happened.
 #pragma once
 
 #include <map>
@@ -12,7 +11,6 @@
 #include <vector>
 
 #include "app/control_writer.h"
-#include "app/settings_cache.h"
 #include "callback/dispatcher.h"
 #include "signal/ports.h"
 #include "store/store.h"
@@ -25,8 +23,7 @@ class RoomActivitySink final : public signal::RoomObserver {
   // with callbacks is admitted only while the writer can keep that many.
   static constexpr size_t kRowsPerEntry = 8;
 
-  RoomActivitySink(ControlWriter& writer, const SettingsCache& apps, base::Clock& clock)
-      : writer_(writer), apps_(apps), clock_(clock) {}
+  RoomActivitySink(ControlWriter& writer, base::Clock& clock) : writer_(writer), clock_(clock) {}
   void onRoomActivity(const signal::RoomActivity& activity) override;
   // Callbacks must not be lost: while the store refuses writes (or the backlog is full), entries
   // of apps with a callback URL are refused instead of producing callbacks nobody could keep.
@@ -42,7 +39,7 @@ class RoomActivitySink final : public signal::RoomObserver {
     std::string commId;
     std::map<std::string, int64_t> joinedAtMs;  // by userId
   };
-  // Appends the callback job of an event when the app is active and has a callback URL.
+  // Appends the callback job of an event (queued if the app is active with a callback URL).
   void publish(std::vector<store::ControlWrite>& out, int eventType, const signal::RoomActivity& a,
                std::optional<int> role, std::optional<int> reason);
   // A CommId this process has not handed out: a room re-created within the same second gets the
@@ -50,7 +47,6 @@ class RoomActivitySink final : public signal::RoomObserver {
   std::string newCommId(const signal::RoomActivity& a, int64_t& createdAtMs);
 
   ControlWriter& writer_;
-  const SettingsCache& apps_;
   base::Clock& clock_;
   std::map<base::RoomKey, LiveRoom> live_;
   std::map<base::RoomKey, int64_t> lastCreatedSec_;  // recent creations, pruned

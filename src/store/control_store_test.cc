@@ -109,7 +109,9 @@ ATRIUM_STORE_ENGINES(SettingsVersionTest);
 using ControlBatchTest = StoreFixture;
 
 TEST_P(ControlBatchTest, WritesEveryKindInOneTransaction) {
-  createApp(1400000001);
+  App app = createApp(1400000001);
+  app.callbackUrl = "https://example.com/cb";
+  ASSERT_TRUE(store_->updateApp(app).ok());
   auto key = store_->createApiKey({1400000001}, "k");
   ASSERT_TRUE(key.ok());
   const int64_t t = clock_.wallMs();
@@ -179,6 +181,25 @@ TEST_P(ControlBatchTest, AFailedBatchCommitsNothing) {
   auto r = store_->writeControlBatch(batch);
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(rawCount("SELECT COUNT(*) FROM entry_events"), 0);
+}
+
+TEST_P(ControlBatchTest, ACallbackJobIsQueuedOnlyForAnActiveAppWithACallbackUrl) {
+  App withUrl = createApp(1400000001);
+  createApp(1400000002);  // no URL
+  const int64_t t = clock_.wallMs();
+  auto job = [&](uint32_t app) { return ControlWrite(CallbackEnqueue{app, R"({"EventType":101})", t, "k"}); };
+  // The URL is set (by the CLI, say) just before the batch is written: the job is queued, as a
+  // synchronous enqueue would have done.
+  withUrl.callbackUrl = "https://example.com/cb";
+  ASSERT_TRUE(store_->updateApp(withUrl).ok());
+  std::vector<ControlWrite> batch = {job(1400000001), job(1400000002), job(1400000003)};
+  auto r = store_->writeControlBatch(batch);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->written, 1u);
+  EXPECT_EQ(r->skipped, 2u);
+  ASSERT_TRUE(store_->setStatus(1400000001, AppStatus::kDisabled).ok());
+  ASSERT_TRUE(store_->writeControlBatch(std::vector<ControlWrite>{job(1400000001)}).ok());
+  EXPECT_EQ(*store_->pendingCallbacks(), 1u);
 }
 
 ATRIUM_STORE_ENGINES(ControlBatchTest);

@@ -357,13 +357,28 @@ base::Result<ControlBatchReport> RoutedStore::writeControlBatch(std::span<const 
   // One sub-batch per database, each in the order given; the writes' original indexes travel along
   // so a database that fails can report exactly its own writes as not committed.
   std::map<size_t, std::pair<std::vector<ControlWrite>, std::vector<size_t>>> parts;
+  ControlBatchReport report;
   for (size_t i = 0; i < writes.size(); ++i) {
-    auto app = appOf(writes[i]);
+    ControlWrite w = writes[i];
+    // A callback job's app lives in the default database, its queue in the app's: check here.
+    if (auto* job = std::get_if<CallbackEnqueue>(&w); job && !job->appChecked) {
+      auto app = stores_[0]->getApp(job->sdkAppId);
+      if (!app) {
+        if (!report.error) report.error = app.error();
+        report.failed.push_back(i);
+        continue;
+      }
+      if (!*app || (*app)->status != AppStatus::kActive || (*app)->callbackUrl.empty()) {
+        ++report.skipped;
+        continue;
+      }
+      job->appChecked = true;
+    }
+    auto app = appOf(w);
     auto& [part, indexes] = parts[app ? indexFor(*app) : 0];
-    part.push_back(writes[i]);
+    part.push_back(std::move(w));
     indexes.push_back(i);
   }
-  ControlBatchReport report;
   for (auto& [index, part] : parts) {
     auto r = at(index).writeControlBatch(part.first);
     if (r) {

@@ -50,6 +50,10 @@ base::Status SqlStore::prepareBatchStatements() {
       {&batch_.enqueueCallback,
        "INSERT INTO callback_queue (sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts, order_key) "
        "VALUES (?, ?, ?, ?, 0, ?)"},
+      {&batch_.enqueueCallbackIfWanted,
+       "INSERT INTO callback_queue (sdk_app_id, body, created_at_ms, next_attempt_at_ms, attempts, order_key) "
+       "SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), 0, CAST(? AS TEXT) "
+       "WHERE EXISTS (SELECT 1 FROM apps WHERE sdk_app_id = ? AND status = 'active' AND callback_url <> '')"},
   };
   return prepareAll(*db_, all);
 }
@@ -102,8 +106,9 @@ base::Result<bool> SqlStore::applyControlWrite(const ControlWrite& write) {
           },
           [&](const CallbackEnqueue& c) -> base::Result<bool> {
             if (c.body.empty()) return false;
-            Query q(batch_.enqueueCallback);
+            Query q(c.appChecked ? batch_.enqueueCallback : batch_.enqueueCallbackIfWanted);
             q.bind(int64_t{c.sdkAppId}).bind(c.body).bind(c.nowMs).bind(c.nowMs).bind(c.orderKey);
+            if (!c.appChecked) q.bind(int64_t{c.sdkAppId});
             return changed(q, *db_);
           },
           [&](const AuditRecord& a) -> base::Result<bool> {

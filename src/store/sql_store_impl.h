@@ -214,7 +214,7 @@ class SqlStore final : public Store {
     Statement version, bump, stampApp, stampKey, stampAllKeys, appsSince, keysSince, appIds, keyIds;
   };
   struct BatchStatements {
-    Statement insertRoom, insertSession, enqueueCallback;
+    Statement insertRoom, insertSession, enqueueCallback, enqueueCallbackIfWanted;
   };
 
   struct QualityStatements {

@@ -573,11 +573,15 @@ struct RoleChange {  // RoomEventLog::userRoleChanged
   std::string userId;
   int role = kRoleCodeAnchor;
 };
-struct CallbackEnqueue {  // CallbackQueue::enqueueCallback
+// CallbackQueue::enqueueCallback, but only if the app, as the batch is written, is active and has
+// a callback URL: decided against the database rather than a cache, so a URL set a moment ago by
+// the CLI already gets the next event (as a synchronous enqueue did).
+struct CallbackEnqueue {
   uint32_t sdkAppId = 0;
   std::string body;
   int64_t nowMs = 0;
   std::string orderKey;
+  bool appChecked = false;  // RoutedStore: checked against the default database already
 };
 struct ApiKeyUse {  // ApiKeyRepository::touchApiKey
   std::string secretId;
