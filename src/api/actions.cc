@@ -24,12 +24,12 @@ constexpr size_t kMaxQualityRows = 200'000;
   if (!var##_r.ok()) return var##_r.error(); \
   auto& var = *var##_r
 
-base::Result<base::RoomKey> numericRoom(ActionContext& ctx, Params& p) {
+base::Result<base::RoomKey> numericRoom(const ActionContext& ctx, Params& p) {
   TRY_ASSIGN(id, p.integer("RoomId", true, 1, base::kMaxNumericRoomId));
   return base::RoomKey{ctx.sdkAppId, base::RoomId{static_cast<uint32_t>(*id), {}}};
 }
 
-base::Result<base::RoomKey> stringRoom(ActionContext& ctx, Params& p) {
+base::Result<base::RoomKey> stringRoom(const ActionContext& ctx, Params& p) {
   TRY_ASSIGN(id, p.string("RoomId", true, base::kMaxStrRoomIdBytes));
   if (!base::isValidStrRoomId(*id))
     return apiError(parameterErrorCode(kInvalidParameterValue, "RoomId"),
@@ -37,21 +37,29 @@ base::Result<base::RoomKey> stringRoom(ActionContext& ctx, Params& p) {
   return base::RoomKey{ctx.sdkAppId, base::RoomId{0, *id}};
 }
 
-Result dismiss(ActionContext& ctx, const base::RoomKey& key) {
+using Effect = base::Result<ActionEffect>;
+
+// Live-room effects run on the loop right after their audit record is written; the room may have
+// ended meanwhile, which makes them no-ops.
+Effect dismiss(const ActionContext& ctx, const base::RoomKey& key) {
   if (!ctx.deps.rooms.roomExists(key)) return apiError(kRoomNotExist, "The room does not exist.");
-  ctx.deps.rooms.dismissRoom(key);
-  return json::object();
+  return ActionEffect([rooms = &ctx.deps.rooms, key]() -> Result {
+    rooms->dismissRoom(key);
+    return json::object();
+  });
 }
 
-Result remove(ActionContext& ctx, Params& p, const base::RoomKey& key) {
+Effect remove(const ActionContext& ctx, Params& p, const base::RoomKey& key) {
   TRY_ASSIGN(users, p.strings("UserIds", true, 1, 10));
   for (const auto& u : *users)
     if (!base::isValidUserId(u))
       return apiError(parameterErrorCode(kInvalidParameter, "UserIds"), "UserIds must hold valid userIds.");
   if (auto st = p.finish(); !st.ok()) return st.error();
   if (!ctx.deps.rooms.roomExists(key)) return apiError(kRoomNotExist, "The room does not exist.");
-  ctx.deps.rooms.removeUsers(key, *users);
-  return json::object();
+  return ActionEffect([rooms = &ctx.deps.rooms, key, users = *users]() -> Result {
+    rooms->removeUsers(key, users);
+    return json::object();
+  });
 }
 
 struct Window {
@@ -277,56 +285,84 @@ Result describeSlaReport(ActionContext& ctx, Params& p) {
 // as DescribeSlaReport. ApiService has already checked that the key's scope holds the app and
 // audits the request like any other; the erasure log records the SecretId as who asked, never the
 // user id. A write, so it needs a signed payload (ApiService refuses UNSIGNED-PAYLOAD for it).
-Result eraseUserData(ActionContext& ctx, Params& p) {
+Effect eraseUserData(const ActionContext& ctx, Params& p) {
   TRY_ASSIGN(user, p.string("UserId", true, base::kMaxUserIdBytes));
   if (auto st = p.finish(); !st.ok()) return st.error();
   if (!base::isValidUserId(*user))
     return apiError(parameterErrorCode(kInvalidParameter, "UserId"), "UserId must be a valid userId.");
-  auto report = ctx.deps.dataProtection.eraseUser(ctx.sdkAppId, *user, "API " + ctx.secretId, ctx.nowMs);
-  if (!report.ok()) return apiError(kInternalError, "erasure failed");
-  json tables = json::array();
-  for (const auto& [table, rows] : report->rowsByTable) tables.push_back({{"Table", table}, {"Rows", rows}});
-  return json{{"RowsRemoved", report->total()}, {"RowsByTable", std::move(tables)}};
+  return ActionEffect([ctx, user = *user]() -> Result {
+    auto report = ctx.deps.dataProtection.eraseUser(ctx.sdkAppId, user, "API " + ctx.secretId, ctx.nowMs);
+    if (!report.ok()) return apiError(kInternalError, "erasure failed");
+    json tables = json::array();
+    for (const auto& [table, rows] : report->rowsByTable) tables.push_back({{"Table", table}, {"Rows", rows}});
+    return json{{"RowsRemoved", report->total()}, {"RowsByTable", std::move(tables)}};
+  });
 }
 
-const std::map<std::string_view, ActionHandler>& actions() {
-  static const std::map<std::string_view, ActionHandler> kActions = {
-      {"DismissRoom",
-       [](ActionContext& ctx, Params& p) -> Result {
+using Body = std::shared_ptr<const json>;
+
+// The action's parameters; SdkAppId was read and checked by the pipeline already.
+Params actionParams(const json& body) {
+  Params p(body);
+  (void)p.integer("SdkAppId", true, 1, UINT32_MAX);
+  return p;
+}
+
+// A query: the whole handler, parameter checks included, runs on the worker (reads never need an
+// audit record first, so nothing is gained by validating on the loop).
+ActionDef query(ActionHandler handler) {
+  return ActionDef{ActionRuns::kWorker, false, [handler](const ActionContext& ctx, Body body) -> Effect {
+                     return ActionEffect([handler, ctx, body]() -> Result {
+                       ActionContext c = ctx;
+                       Params p = actionParams(*body);
+                       return handler(c, p);
+                     });
+                   }};
+}
+
+// Parameters checked on the loop, then the effect (on the loop for live rooms, else on a worker).
+template <typename F>
+ActionDef changing(ActionRuns runs, F validate) {
+  return ActionDef{runs, true, [validate](const ActionContext& ctx, Body body) -> Effect {
+                     Params p = actionParams(*body);
+                     return validate(ctx, p);
+                   }};
+}
+
+const std::map<std::string_view, ActionDef>& actions() {
+  static const std::map<std::string_view, ActionDef> kActions = {
+      {"DismissRoom", changing(ActionRuns::kLoop, [](const ActionContext& ctx, Params& p) -> Effect {
          TRY_ASSIGN(key, numericRoom(ctx, p));
          if (auto st = p.finish(); !st.ok()) return st.error();
          return dismiss(ctx, key);
-       }},
-      {"DismissRoomByStrRoomId",
-       [](ActionContext& ctx, Params& p) -> Result {
+       })},
+      {"DismissRoomByStrRoomId", changing(ActionRuns::kLoop, [](const ActionContext& ctx, Params& p) -> Effect {
          TRY_ASSIGN(key, stringRoom(ctx, p));
          if (auto st = p.finish(); !st.ok()) return st.error();
          return dismiss(ctx, key);
-       }},
-      {"RemoveUser",
-       [](ActionContext& ctx, Params& p) -> Result {
+       })},
+      {"RemoveUser", changing(ActionRuns::kLoop, [](const ActionContext& ctx, Params& p) -> Effect {
          TRY_ASSIGN(key, numericRoom(ctx, p));
          return remove(ctx, p, key);
-       }},
-      {"RemoveUserByStrRoomId",
-       [](ActionContext& ctx, Params& p) -> Result {
+       })},
+      {"RemoveUserByStrRoomId", changing(ActionRuns::kLoop, [](const ActionContext& ctx, Params& p) -> Effect {
          TRY_ASSIGN(key, stringRoom(ctx, p));
          return remove(ctx, p, key);
-       }},
-      {"DescribeRoomInfo", describeRoomInfo},
-      {"DescribeUserInfo", describeUserInfo},
-      {"DescribeCallDetailInfo", describeCallDetailInfo},
-      {"DescribeUserEvent", describeUserEvent},
-      {"DescribeScaleInfo", describeScaleInfo},
-      {"DescribeSlaReport", describeSlaReport},
-      {"EraseUserData", eraseUserData},
+       })},
+      {"DescribeRoomInfo", query(describeRoomInfo)},
+      {"DescribeUserInfo", query(describeUserInfo)},
+      {"DescribeCallDetailInfo", query(describeCallDetailInfo)},
+      {"DescribeUserEvent", query(describeUserEvent)},
+      {"DescribeScaleInfo", query(describeScaleInfo)},
+      {"DescribeSlaReport", query(describeSlaReport)},
+      {"EraseUserData", changing(ActionRuns::kWorker, eraseUserData)},
   };
   return kActions;
 }
 
 }  // namespace
 
-const ActionHandler* findAction(std::string_view name) {
+const ActionDef* findAction(std::string_view name) {
   auto it = actions().find(name);
   return it == actions().end() ? nullptr : &it->second;
 }

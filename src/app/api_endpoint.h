@@ -33,13 +33,18 @@ class NoWebSockets final : public web::WsHandler {
   void onClose(uint64_t) override {}
 };
 
-// metrics (nullable) counts the call by action and result code (labels bounded there).
-inline web::HttpResponse handleApiHttp(api::ApiService& service, const web::HttpRequest& req,
-                                       metrics::Metrics* metrics = nullptr) {
-  if (req.target.substr(0, req.target.find('?')) == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n", {}};
-  auto res = service.handle({req.method, req.target, req.headers, req.body, req.remoteIp, req.bodyTooLarge});
-  if (metrics) metrics->countApiCall(req.header("x-tc-action"), res.errorCode);
-  return {200, "application/json", std::move(res.body), {{"X-TC-RequestId", res.requestId}}};
+// metrics (nullable) counts the call by action and result code (labels bounded there). The answer
+// may come later: an action that reads the store replies once its work came back to the loop.
+inline void handleApiHttp(api::ApiService& service, web::HttpRequest req, web::HttpReply reply,
+                          metrics::Metrics* metrics = nullptr) {
+  if (req.target.substr(0, req.target.find('?')) == "/healthz") return reply({200, "text/plain; charset=utf-8", "ok\n", {}});
+  std::string action = req.header("x-tc-action");
+  service.handleAsync({std::move(req.method), std::move(req.target), std::move(req.headers), std::move(req.body),
+                       std::move(req.remoteIp), req.bodyTooLarge},
+                      [reply = std::move(reply), metrics, action = std::move(action)](api::ApiResponse res) {
+                        if (metrics) metrics->countApiCall(action, res.errorCode);
+                        reply({200, "application/json", std::move(res.body), {{"X-TC-RequestId", res.requestId}}});
+                      });
 }
 
 }  // namespace atrium::app

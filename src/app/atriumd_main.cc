@@ -10,6 +10,7 @@
 #include "api/api_service.h"
 #include "app/api_endpoint.h"
 #include "app/bootstrap.h"
+#include "app/control_writer.h"
 #include "app/daemon_options.h"
 #include "app/http_routes.h"
 #include "app/metrics_endpoint.h"
@@ -18,7 +19,9 @@
 #include "app/signal_endpoint.h"
 #include "app/quality_recorder.h"
 #include "app/room_activity_sink.h"
+#include "app/settings_cache.h"
 #include "app/store_ports.h"
+#include "app/task_pool.h"
 #include "callback/dispatcher.h"
 #include "cluster/redis_session_store.h"
 #include "crypto/dtls_context.h"
@@ -85,22 +88,46 @@ int run(const Settings& settings) {
   auto leftovers = (*store)->closeOpenRecords(startedAtMs);
   if (!leftovers.ok()) return fail(leftovers.error());
 
-  StoreAppSource apps(**store);
+  // The control loop never waits on storage (issue 10). A second connection serves what may wait
+  // off the loop — the API's worker threads and the settings poller — so their reads never queue
+  // behind the batching writer's transaction on the first one (SQLite and libpq connections are
+  // used by one thread at a time).
+  auto queryStore = openStore(settings, clock, /*mayGenerateKey=*/false);
+  if (!queryStore.ok()) return fail(queryStore.error());
+
   // Every control-path write reports here: failures are counted and make /readyz red (issue 10).
   store::WriteHealth storeWrites(clock);
-  StoreEntryRecorder entries(**store, storeWrites);
+  // One batching writer behind what requests write: the entry log, room and user events, callback
+  // jobs, audit records of requests that change nothing.
+  ControlWriterOptions writerOptions;
+  writerOptions.maxBacklogRows = options->store.backlogRows;
+  ControlWriter writer(**store, storeWrites, clock, writerOptions);
+  WriterEntryRecorder entries(writer);
   callback::CurlPoster poster(callback::CurlPosterOptions{options->callbacks.caFile, "", "atrium-callback/1"});
   callback::DispatcherOptions dispatch;
   dispatch.retry = {options->callbacks.timeoutMs, options->callbacks.retryIntervalMs, options->callbacks.giveUpAfterMs};
   callback::CallbackDispatcher callbacks(**store, **store, poster, clock, dispatch);
-  RoomActivitySink activity(**store, &callbacks, storeWrites);
+  writer.setOnCallbacksWritten([&callbacks] { callbacks.wake(); });
   publishCrashLeftovers(callbacks, *leftovers, startedAtMs);
   metrics::Metrics metrics([](std::string_view action) { return api::findAction(action) != nullptr; });
   CountingEntryRecorder countedEntries(entries, metrics);
 
   web::ControlLoop loop;
+  // Apps and API keys in memory, kept current by a poller thread (any process may change them).
+  std::unique_ptr<SettingsCache> settingsCache;
+  SettingsPoller settingsPoller(**queryStore, options->store.settingsPollMs,
+                                [&loop, &settingsCache](std::shared_ptr<const SettingsSnapshot> snapshot) {
+                                  loop.post([&settingsCache, snapshot] { settingsCache->replace(snapshot); });
+                                });
+  auto initialSettings = settingsPoller.loadInitial();
+  if (!initialSettings.ok()) return fail(initialSettings.error());
+  settingsCache = std::make_unique<SettingsCache>(*initialSettings, [&settingsPoller, &loop](std::function<void()> again) {
+    settingsPoller.pollSoon([&loop, again = std::move(again)] { loop.post(again); });
+  });
+  RoomActivitySink activity(writer, clock);
   SignalEndpoint endpoint;
-  signal::SignalingService service(options->limits, clock, endpoint, apps, countedEntries, options->mediaWorkers);
+  signal::SignalingService service(options->limits, clock, endpoint, *settingsCache, countedEntries,
+                                   options->mediaWorkers);
   service.setObserver(&activity);
   QualityRecorder quality(**store, [&activity](const base::RoomKey& room) { return activity.commIdOf(room); }, 1000,
                           &storeWrites);
@@ -138,8 +165,16 @@ int run(const Settings& settings) {
   if (auto st = server.start(); !st.ok()) return fail(st.error());
 
   SignalRoomControl roomControl(service);
-  api::ApiService apiService({**store, **store, **store, **store, **store, **store, roomControl, clock, **store, **store},
-                             options->api);
+  // The API's store work runs on these threads; replies are posted back to the loop.
+  TaskPool apiPool(options->store.apiWorkers, options->store.apiMaxQueued,
+                   [&loop](std::function<void()> done) { loop.post(std::move(done)); });
+  WriterApiQueue apiWrites(writer);
+  store::Store& q = **queryStore;
+  api::ApiDeps apiDeps{q, q, q, q, q, q, roomControl, clock, q, q};
+  apiDeps.credentials = settingsCache.get();
+  apiDeps.offload = &apiPool;
+  apiDeps.writes = &apiWrites;
+  api::ApiService apiService(apiDeps, options->api);
   NoWebSockets noWebSockets;
   if (options->apiServer.tls) {
     options->apiServer.certFile = options->server.certFile;
@@ -152,7 +187,9 @@ int run(const Settings& settings) {
     }
   }
   web::WebServer apiServer(loop, options->apiServer, noWebSockets,
-                           [&apiService, &metrics](const web::HttpRequest& r) { return handleApiHttp(apiService, r, &metrics); });
+                           web::AsyncHttpHandler([&apiService, &metrics](web::HttpRequest r, web::HttpReply reply) {
+                             handleApiHttp(apiService, std::move(r), std::move(reply), &metrics);
+                           }));
   if (auto st = apiServer.start(); !st.ok()) return fail(st.error());
 
   // Monitoring (R16): /metrics, /healthz and /readyz on their own listener, so a scraper never
@@ -175,11 +212,13 @@ int run(const Settings& settings) {
     if (auto st = metricsServer->start(); !st.ok()) return fail(st.error());
   }
   for (const MediaWorker* w : (*media)->workers()) metrics.addWorker(w->counters());
-  ControlSources sources{readiness, service, apiService, callbacks, storeWrites, **media,
+  ControlSources sources{readiness, service, apiService, callbacks, storeWrites, writer, **media,
                          {{"signal", &server}, {"api", &apiServer}, {"metrics", metricsServer.get()}},
                          sharedSessions.get()};
   metrics.setControlSource([&sources] { return sampleControl(sources); });
   callbacks.start();
+  writer.start();
+  settingsPoller.start();
   // Retention (R13) on its own thread: a large purge must not stall signaling or the API.
   PurgeJob purge(**store, *retention, clock);
   purge.start();
@@ -235,6 +274,9 @@ int run(const Settings& settings) {
   if (sharedSessions) sharedSessions->stop();  // queued saves finish first: a restart resumes them
   (*media)->stop();
   purge.stop();
+  settingsPoller.stop();
+  // What the last requests wrote goes out before the dispatcher stops (one more attempt).
+  writer.stop();
   callbacks.stop();
   base::log::info("stopped");
   return 0;

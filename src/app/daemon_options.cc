@@ -104,6 +104,11 @@ base::Result<DaemonOptions> readDaemonOptions(const Settings& s) {
   o.callbacks.giveUpAfterMs = i("callback.give_up_after_ms", 0, 7 * 86'400'000LL);
   o.callbacks.caFile = s.str("callback.ca_file");
 
+  o.store.settingsPollMs = i("store.settings_poll_ms", 10, 600'000);
+  o.store.backlogRows = static_cast<size_t>(i("store.backlog_rows", 100, 100'000'000));
+  o.store.apiWorkers = static_cast<size_t>(i("api.workers", 1, 64));
+  o.store.apiMaxQueued = static_cast<size_t>(i("api.max_queued_actions", 1, 1'000'000));
+
   int64_t workers = i("media.workers", 0, 256);
   if (std::string redis = s.str("cluster.redis"); !redis.empty()) {
     auto endpoint = cluster::parseRedisUrl(redis);

@@ -19,6 +19,14 @@ struct CallbackOptions {
   std::string caFile;
 };
 
+// The control plane's way around storage (issue 10).
+struct StoreOptions {
+  int64_t settingsPollMs = 500;
+  size_t backlogRows = 100'000;
+  size_t apiWorkers = 2;
+  size_t apiMaxQueued = 256;
+};
+
 struct DaemonOptions {
   signal::SignalingLimits limits;
   web::ServerOptions server;     // signaling listener (and demo page)
@@ -27,6 +35,7 @@ struct DaemonOptions {
   bool metricsEnabled = true;
   api::ApiOptions api;
   CallbackOptions callbacks;
+  StoreOptions store;
   MediaOptions media;
   uint32_t mediaWorkers = 1;
   std::optional<cluster::RedisEndpoint> redis;  // cluster.redis; nullopt: sessions live only here

@@ -18,9 +18,9 @@ metrics::ControlSample sampleControl(const ControlSources& src) {
   s.signalingBadMessages = sig.badMessages;
   s.signalingConnectionsRefused = sig.connectionsRefused;
   s.apiRateLimited = src.api.stats().rateLimited;
-  // One COUNT over the queue table per scrape (every 15-60 s): cheap next to the entry inserts
-  // the control thread already makes. A failed read leaves the gauge out rather than at 0.
-  if (auto depth = src.callbacks.pending(); depth.ok()) s.callbackQueueDepth = *depth;
+  // Counted by the dispatcher's thread: the control thread never reads the store (issue 10). An
+  // unknown depth leaves the gauge out rather than at 0.
+  if (auto depth = src.callbacks.lastPending()) s.callbackQueueDepth = *depth;
   auto cb = src.callbacks.stats();
   s.callbacksDelivered = cb.delivered;
   s.callbackFailedAttempts = cb.failedAttempts;
@@ -31,6 +31,9 @@ metrics::ControlSample sampleControl(const ControlSources& src) {
     s.storeWriteFailures.emplace_back(store::storeWriteName(kind), src.storeWrites.failures(kind));
   }
   s.storeWritesFailing = src.storeWrites.failing();
+  const auto backlog = src.writer.stats();
+  s.storeBacklogRows = backlog.backlog;
+  s.storeBacklogDropped = backlog.dropped;
   if (const auto* shared = src.sharedSessions) {
     const auto& st = shared->stats();
     s.sharedSessions = metrics::SharedSessionSample{st.reachable, st.commandsOk, st.commandsFailed, st.dropped,

@@ -7,7 +7,7 @@
 
 #include "api/api_service.h"
 #include "app/media_plane.h"
-#include "app/store_ports.h"
+#include "app/control_writer.h"
 #include "callback/dispatcher.h"
 #include "cluster/redis_session_store.h"
 #include "metrics/metrics.h"
@@ -52,6 +52,7 @@ struct ControlSources {
   const api::ApiService& api;
   callback::CallbackDispatcher& callbacks;
   const store::WriteHealth& storeWrites;
+  const ControlWriter& writer;  // thread-safe stats
   const MediaPlane& media;
   std::vector<NamedListener> listeners;
   const cluster::RedisSessionStore* sharedSessions = nullptr;  // null: no Redis

@@ -1,5 +1,6 @@
 #include "app/room_activity_sink.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -41,14 +42,10 @@ std::string roomText(const base::RoomKey& key) { return key.room.isString() ? ke
 
 }  // namespace
 
-void RoomActivitySink::check(const base::Status& st, const char* what) {
-  health_.record(store::StoreWrite::kRoomEvent, st.ok());
-  if (!st.ok()) base::log::error("room event log: {} not recorded: {}", what, st.error().message);
-}
-
-void RoomActivitySink::publish(int eventType, const signal::RoomActivity& a, std::optional<int> role,
-                               std::optional<int> reason) {
-  if (!callbacks_) return;
+void RoomActivitySink::publish(std::vector<store::ControlWrite>& out, int eventType, const signal::RoomActivity& a,
+                               std::optional<int> role, std::optional<int> reason) {
+  // Whether the app wants it (active, with a callback URL) is decided as the batch is written,
+  // against the database: a URL set by the CLI a moment ago already gets this event.
   callback::RoomEventInput e;
   e.eventType = eventType;
   e.sdkAppId = a.room.sdkAppId;
@@ -62,50 +59,53 @@ void RoomActivitySink::publish(int eventType, const signal::RoomActivity& a, std
     e.terminalType = 100;  // "other": the client does not report its platform yet
     e.userType = 1;        // WebRTC
   }
-  auto st = callbacks_->publish(e);
-  health_.record(store::StoreWrite::kCallback, st.ok());
-  if (!st.ok()) base::log::error("callback event {} not queued: {}", eventType, st.error().message);
+  out.push_back(callback::callbackJob(e, clock_.wallMs()));
+}
+
+std::string RoomActivitySink::newCommId(const signal::RoomActivity& a, int64_t& createdAtMs) {
+  int64_t sec = a.timeMs / 1000;
+  if (auto it = lastCreatedSec_.find(a.room); it != lastCreatedSec_.end()) sec = std::max(sec, it->second + 1);
+  // A second more than a minute old cannot collide with a new creation: forget it.
+  if (lastCreatedSec_.size() > 4096)
+    std::erase_if(lastCreatedSec_, [now = a.timeMs / 1000](const auto& e) { return e.second < now - 60; });
+  lastCreatedSec_[a.room] = sec;
+  createdAtMs = std::max(a.timeMs, sec * 1000);
+  return std::to_string(a.room.sdkAppId) + "_" + roomText(a.room) + "_" + std::to_string(sec);
 }
 
 void RoomActivitySink::onRoomActivity(const signal::RoomActivity& a) {
   using Kind = signal::RoomActivity::Kind;
+  // Everything one activity writes, queued together and in order.
+  std::vector<store::ControlWrite> out;
   switch (a.kind) {
     case Kind::kRoomCreated: {
-      // CommId = SdkAppId_Room_CreateTime must be unique per room lifetime. A room re-created
-      // within the same second is recorded as created at the start of the next free second, so
-      // CreateTime and the CommId always agree (the shift is at most a few seconds, and rare).
-      std::string prefix = std::to_string(a.room.sdkAppId) + "_" + roomText(a.room) + "_";
-      std::string commId;
-      base::Status st = base::Ok{};
-      for (int64_t sec = a.timeMs / 1000, tries = 0; tries < 60; ++sec, ++tries) {
-        commId = prefix + std::to_string(sec);
-        int64_t createdAt = std::max(a.timeMs, sec * 1000);
-        st = log_.roomCreated({commId, a.room.sdkAppId, roomText(a.room), a.room.room.isString(), a.userId, createdAt, 0});
-        if (st.ok() || st.error().code != store::kErrRecordExists) break;
-      }
-      check(st, "room creation");
+      // CommId = SdkAppId_Room_CreateTime must be unique per room lifetime; CreateTime and the
+      // CommId always agree (a re-creation within the same second is dated at the next free one).
+      int64_t createdAt = a.timeMs;
+      std::string commId = newCommId(a, createdAt);
+      out.push_back(store::RoomRecord{commId, a.room.sdkAppId, roomText(a.room), a.room.room.isString(), a.userId,
+                                      createdAt, 0});
       live_[a.room] = LiveRoom{commId, {}};
-      publish(101, a, std::nullopt, std::nullopt);
+      publish(out, 101, a, std::nullopt, std::nullopt);
       break;
     }
     case Kind::kRoomDestroyed: {
       auto it = live_.find(a.room);
       if (it == live_.end()) break;
-      check(log_.roomDestroyed(it->second.commId, a.timeMs), "room destruction");
+      out.push_back(store::RoomEnd{it->second.commId, a.room.sdkAppId, a.timeMs});
       live_.erase(it);
-      publish(102, a, std::nullopt, std::nullopt);
+      publish(out, 102, a, std::nullopt, std::nullopt);
       break;
     }
     case Kind::kUserEntered: {
       auto it = live_.find(a.room);
       if (it == live_.end()) break;
       it->second.joinedAtMs[a.userId] = a.timeMs;
-      store::UserSessionRecord rec{it->second.commId, a.room.sdkAppId, roomText(a.room), a.userId, a.timeMs, 0,
-                                   a.maskedIp, "atrium-web", "WebRTC", 0, roleCode(a.role)};
-      check(log_.userJoined(rec), "user entry");
-      check(log_.appendUserEvent({it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, store::kUserEventEnterRoom, 0, 0}),
-            "user event");
-      publish(103, a, roleCode(a.role), 1);
+      out.push_back(store::UserSessionRecord{it->second.commId, a.room.sdkAppId, roomText(a.room), a.userId, a.timeMs,
+                                             0, a.maskedIp, "atrium-web", "WebRTC", 0, roleCode(a.role)});
+      out.push_back(store::UserEventRecord{it->second.commId, a.room.sdkAppId, a.userId, a.timeMs,
+                                           store::kUserEventEnterRoom, 0, 0});
+      publish(out, 103, a, roleCode(a.role), 1);
       break;
     }
     case Kind::kUserExited: {
@@ -114,36 +114,35 @@ void RoomActivitySink::onRoomActivity(const signal::RoomActivity& a) {
       auto joined = it->second.joinedAtMs.find(a.userId);
       int64_t joinedAt = joined == it->second.joinedAtMs.end() ? a.timeMs : joined->second;
       if (joined != it->second.joinedAtMs.end()) it->second.joinedAtMs.erase(joined);
-      check(log_.userLeft(it->second.commId, a.userId, joinedAt, a.timeMs, exitReasonCode(a.exitReason)), "user exit");
-      check(log_.appendUserEvent({it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, store::kUserEventExitRoom,
-                                  exitParam(a.exitReason), 0}),
-            "user event");
-      publish(104, a, roleCode(a.role), exitReasonCode(a.exitReason));
+      out.push_back(store::SessionEnd{it->second.commId, a.room.sdkAppId, a.userId, joinedAt, a.timeMs,
+                                      exitReasonCode(a.exitReason)});
+      out.push_back(store::UserEventRecord{it->second.commId, a.room.sdkAppId, a.userId, a.timeMs,
+                                           store::kUserEventExitRoom, exitParam(a.exitReason), 0});
+      publish(out, 104, a, roleCode(a.role), exitReasonCode(a.exitReason));
       break;
     }
     case Kind::kStreamStarted:
     case Kind::kStreamStopped: {
       bool start = a.kind == Kind::kStreamStarted;
       int type = a.stream == "audio" ? (start ? 203 : 204) : a.stream == "sub" ? (start ? 205 : 206) : (start ? 201 : 202);
-      publish(type, a, std::nullopt, std::nullopt);
+      publish(out, type, a, std::nullopt, std::nullopt);
       if (auto it = live_.find(a.room); it != live_.end()) {
         auto [eventId, param] = streamEvent(a.stream, start);
-        check(log_.appendUserEvent({it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, eventId, param, -1}),
-              "user event");
+        out.push_back(store::UserEventRecord{it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, eventId, param, -1});
       }
       break;
     }
     case Kind::kRoleChanged: {
       auto it = live_.find(a.room);
       if (it == live_.end()) break;
-      check(log_.appendUserEvent({it->second.commId, a.room.sdkAppId, a.userId, a.timeMs, store::kUserEventRoleChange,
-                                  roleCode(a.role), 0}),
-            "user event");
-      check(log_.userRoleChanged(it->second.commId, a.userId, roleCode(a.role)), "role change");
-      publish(105, a, roleCode(a.role), std::nullopt);
+      out.push_back(store::UserEventRecord{it->second.commId, a.room.sdkAppId, a.userId, a.timeMs,
+                                           store::kUserEventRoleChange, roleCode(a.role), 0});
+      out.push_back(store::RoleChange{it->second.commId, a.room.sdkAppId, a.userId, roleCode(a.role)});
+      publish(out, 105, a, roleCode(a.role), std::nullopt);
       break;
     }
   }
+  writer_.enqueue(std::move(out));  // a full backlog drops and counts them
 }
 
 size_t publishCrashLeftovers(callback::CallbackDispatcher& callbacks, const store::RoomEventLog::ClosedRecords& closed,

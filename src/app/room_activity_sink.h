@@ -1,25 +1,34 @@
 // Turns the signaling service's room activity into rows of the room event log (DescribeRoomInfo,
-// DescribeUserInfo, DescribeUserEvent, DescribeScaleInfo) and into signed callbacks (R9).
+// DescribeUserInfo, DescribeUserEvent, DescribeScaleInfo) and into signed callbacks (R9). Runs on
+// the control loop and writes nothing itself (issue 10): the rows and callback jobs of one activity
+// go to the batching writer together, in the order they happened.
 #pragma once
 
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "app/control_writer.h"
 #include "callback/dispatcher.h"
 #include "signal/ports.h"
 #include "store/store.h"
-#include "store/write_health.h"
 
 namespace atrium::app {
 
 class RoomActivitySink final : public signal::RoomObserver {
  public:
-  RoomActivitySink(store::RoomEventLog& log, callback::CallbackDispatcher* callbacks, store::WriteHealth& health)
-      : log_(log), callbacks_(callbacks), health_(health) {}
+  // Writes an entry can cause at most (room, session, events, two callbacks): an entry of an app
+  // with callbacks is admitted only while the writer can keep that many.
+  static constexpr size_t kRowsPerEntry = 8;
+
+  RoomActivitySink(ControlWriter& writer, base::Clock& clock) : writer_(writer), clock_(clock) {}
   void onRoomActivity(const signal::RoomActivity& activity) override;
-  // The CommId of a live room; nullopt when it is not live (or its creation was not recorded).
+  // Callbacks must not be lost: while the store refuses writes (or the backlog is full), entries
+  // of apps with a callback URL are refused instead of producing callbacks nobody could keep.
+  bool acceptsActivity(const signal::AppInfo& app) override { return !app.callbacks || writer_.accepting(kRowsPerEntry); }
+  // The CommId of a live room; nullopt when it is not live.
   std::optional<std::string> commIdOf(const base::RoomKey& room) const {
     auto it = live_.find(room);
     return it == live_.end() ? std::nullopt : std::optional<std::string>(it->second.commId);
@@ -30,13 +39,17 @@ class RoomActivitySink final : public signal::RoomObserver {
     std::string commId;
     std::map<std::string, int64_t> joinedAtMs;  // by userId
   };
-  void publish(int eventType, const signal::RoomActivity& a, std::optional<int> role, std::optional<int> reason);
-  void check(const base::Status& st, const char* what);
+  // Appends the callback job of an event (queued if the app is active with a callback URL).
+  void publish(std::vector<store::ControlWrite>& out, int eventType, const signal::RoomActivity& a,
+               std::optional<int> role, std::optional<int> reason);
+  // A CommId this process has not handed out: a room re-created within the same second gets the
+  // next free second (the store skips, and logs, a CommId another process took).
+  std::string newCommId(const signal::RoomActivity& a, int64_t& createdAtMs);
 
-  store::RoomEventLog& log_;
-  callback::CallbackDispatcher* callbacks_;
-  store::WriteHealth& health_;
+  ControlWriter& writer_;
+  base::Clock& clock_;
   std::map<base::RoomKey, LiveRoom> live_;
+  std::map<base::RoomKey, int64_t> lastCreatedSec_;  // recent creations, pruned
 };
 
 // At start-up, after store::RoomEventLog::closeOpenRecords: the exits and room ends that a crash

@@ -62,6 +62,11 @@ const std::vector<SettingDef>& settingDefs() {
        "a new one"},
       {"api.max_pending_per_ip", "16", "API listener: pending connections per client address (IPv6: per /64)"},
       {"api.timestamp_skew_seconds", "300", "accepted difference between X-TC-Timestamp and server time"},
+      {"api.workers", "2",
+       "threads that run the API actions reading or erasing stored data (Describe*, EraseUserData) off the control "
+       "loop; the reply follows when they are done"},
+      {"api.max_queued_actions", "256",
+       "such actions waiting for a worker; more are answered RequestLimitExceeded at once"},
       {"callback.timeout_ms", "5000", "timeout of one callback POST"},
       {"callback.retry_interval_ms", "10000", "retry interval after the immediate first retry"},
       {"callback.give_up_after_ms", "60000", "stop retrying this long after the first attempt"},
@@ -104,6 +109,12 @@ const std::vector<SettingDef>& settingDefs() {
        "data residency (R15): region=database pairs separated by ';', e.g. \"eu=postgresql://db-eu/atrium;us=host=db-us "
        "dbname=atrium\" (sqlite:PATH names a SQLite file); an app whose region is listed keeps its app-scoped data "
        "there, all else stays in the default store"},
+      {"store.settings_poll_ms", "500",
+       "how often atriumd checks the store for app and API-key changes made by any process (CLI, another node): "
+       "such a change takes effect within this time (a refusal is always checked against a fresh read)"},
+      {"store.backlog_rows", "100000",
+       "control-path rows (entry log, room and user events, callback jobs, audit records) kept in memory while "
+       "the store fails; more are dropped and counted, and entries of apps with callbacks are refused"},
       {"retention.purge_interval_s", "3600",
        "how often atriumd's purge job deletes expired data and deleted apps (R13); 0: never (run `atrium purge` "
        "from cron instead)"},

@@ -55,6 +55,13 @@ void CallbackDispatcher::wake() {
   cv_.notify_all();
 }
 
+store::CallbackEnqueue callbackJob(const RoomEventInput& event, int64_t nowMs) {
+  // One room's events are delivered in the order they happened, whatever retries they need.
+  std::string room = event.strRoom.empty() ? "n:" + std::to_string(event.numericRoom) : "s:" + event.strRoom;
+  return store::CallbackEnqueue{event.sdkAppId, buildCallbackBody(event, nowMs), nowMs,
+                                std::to_string(event.sdkAppId) + "/" + room};
+}
+
 base::Status CallbackDispatcher::publish(const RoomEventInput& event) {
   if (!isKnownEventType(event.eventType)) {
     return base::makeError(kErrUnknownEventType, fmt::format("event type {}", event.eventType));
@@ -66,11 +73,8 @@ base::Status CallbackDispatcher::publish(const RoomEventInput& event) {
     return base::Ok{};
   }
   // Written before any attempt to send: the queue, not the worker, is what makes it durable.
-  const int64_t now = clock_.wallMs();
-  // One room's events are delivered in the order they happened, whatever retries they need.
-  std::string room = event.strRoom.empty() ? "n:" + std::to_string(event.numericRoom) : "s:" + event.strRoom;
-  auto id = queue_.enqueueCallback(event.sdkAppId, buildCallbackBody(event, now), now,
-                                   std::to_string(event.sdkAppId) + "/" + room);
+  auto job = callbackJob(event, clock_.wallMs());
+  auto id = queue_.enqueueCallback(job.sdkAppId, std::move(job.body), job.nowMs, std::move(job.orderKey));
   if (!id.ok()) return id.error();
   wake();
   return base::Ok{};
@@ -82,6 +86,11 @@ DispatcherStats CallbackDispatcher::stats() const {
 }
 
 base::Result<size_t> CallbackDispatcher::pending() { return queue_.pendingCallbacks(); }
+
+std::optional<size_t> CallbackDispatcher::lastPending() const {
+  const int64_t n = lastPending_.load(std::memory_order_relaxed);
+  return n < 0 ? std::nullopt : std::optional<size_t>(static_cast<size_t>(n));
+}
 
 void CallbackDispatcher::run() {
   while (!stopRequested_) {
@@ -98,6 +107,12 @@ void CallbackDispatcher::run() {
       // A full batch means more may be due right now, and so does a job that left the queue: a
       // room's next event waits only for it (one room's backlog drains at once, in order).
       if (!pass.storeError && (due->size() >= options_.batchSize || pass.jobLeft)) continue;
+    }
+    // The depth for /metrics, counted here so a scrape never reads the store on the control loop.
+    if (const int64_t now = clock_.steadyMs(); now - lastCountMs_ >= 1000 || lastPending_.load() < 0) {
+      lastCountMs_ = now;
+      auto depth = queue_.pendingCallbacks();
+      lastPending_.store(depth.ok() ? static_cast<int64_t>(*depth) : -1, std::memory_order_relaxed);
     }
     int64_t wakeAt = clock_.wallMs() + options_.pollIntervalMs;
     if (!pass.storeError && pass.earliestNextMs != 0) wakeAt = std::min(wakeAt, pass.earliestNextMs);

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -41,6 +42,11 @@ struct DispatcherStats {
   uint64_t discarded = 0;       // jobs failed because the app is gone, disabled or has no URL
 };
 
+// The job publish() queues for an event: its body as of nowMs and its room's order key. For a
+// caller that writes the job itself (app::ControlWriter batches it with the room's other rows,
+// off the control loop); that caller has already checked the app is active with a URL.
+store::CallbackEnqueue callbackJob(const RoomEventInput& event, int64_t nowMs);
+
 class CallbackDispatcher {
  public:
   // Borrows everything; all of it must outlive the dispatcher. clock.wallMs() is the time base of
@@ -63,7 +69,10 @@ class CallbackDispatcher {
   base::Status publish(const RoomEventInput& event);
 
   DispatcherStats stats() const;
-  base::Result<size_t> pending();  // jobs waiting in the queue (all processes)
+  base::Result<size_t> pending();  // jobs waiting in the queue (all processes); reads the store
+  // The queue depth the worker read last (it counts at most once a second), for a scrape that must
+  // not read the store on the control loop; nullopt before the first count or after a failed one.
+  std::optional<size_t> lastPending() const;
 
  private:
   struct Pass {
@@ -96,6 +105,8 @@ class CallbackDispatcher {
   std::atomic<uint64_t> failedAttempts_{0};
   std::atomic<uint64_t> gaveUp_{0};
   std::atomic<uint64_t> discarded_{0};
+  std::atomic<int64_t> lastPending_{-1};  // -1: unknown
+  int64_t lastCountMs_ = 0;               // worker thread only
 };
 
 }  // namespace atrium::callback

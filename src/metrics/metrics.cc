@@ -210,6 +210,13 @@ void Metrics::Impl::collectControl(std::vector<MetricFamily>& out) const {
                               "1 while some kind of store write failed last (within a minute): the node is not ready",
                               MetricType::Gauge);
   push(out, writesFailing.add(s.storeWritesFailing ? 1.0 : 0.0));
+  FamilyBuilder backlog("atrium_store_backlog_rows",
+                        "Control-path rows waiting in memory for the store (written in batches; kept while it fails)",
+                        MetricType::Gauge);
+  push(out, backlog.add(u(s.storeBacklogRows)));
+  FamilyBuilder dropped("atrium_store_backlog_dropped_total",
+                        "Control-path rows dropped because the in-memory backlog was full", MetricType::Counter);
+  push(out, dropped.add(u(s.storeBacklogDropped)));
   if (const auto& ss = s.sharedSessions) {
     FamilyBuilder up("atrium_redis_up", "1 while the last round trip to Redis (shared sessions) succeeded", MetricType::Gauge);
     push(out, up.add(ss->reachable ? 1.0 : 0.0));

@@ -54,6 +54,9 @@ struct ControlSample {
   // and whether some kind's latest write failed lately (the node is then not ready).
   std::vector<std::pair<const char*, uint64_t>> storeWriteFailures;
   bool storeWritesFailing = false;
+  // The batching writer's backlog (issue 10): rows waiting for the store, and rows dropped because
+  // the backlog was full (or still queued when the store failed at shutdown).
+  uint64_t storeBacklogRows = 0, storeBacklogDropped = 0;
   std::optional<SharedSessionSample> sharedSessions;
   std::vector<ListenerSample> listeners;
 };

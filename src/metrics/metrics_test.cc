@@ -155,6 +155,8 @@ TEST(Metrics, ControlSampleIsReadAtScrapeTime) {
     c.listeners = {{"signal", 3, 1, 2, 4, 5, 6, 7, 8}, {"api", 1, 0}};
     c.storeWriteFailures = {{"entry", 0}, {"callback", 4}};
     c.storeWritesFailing = true;
+    c.storeBacklogRows = 11;
+    c.storeBacklogDropped = 12;
     return c;
   });
   auto s = parse(m.render());
@@ -173,6 +175,8 @@ TEST(Metrics, ControlSampleIsReadAtScrapeTime) {
   EXPECT_EQ(valueOf(s, "atrium_store_write_failures_total", {{"write", "callback"}}), 4.0);
   EXPECT_EQ(valueOf(s, "atrium_store_write_failures_total", {{"write", "entry"}}), 0.0);
   EXPECT_EQ(valueOf(s, "atrium_store_writes_failing"), 1.0);
+  EXPECT_EQ(valueOf(s, "atrium_store_backlog_rows"), 11.0);
+  EXPECT_EQ(valueOf(s, "atrium_store_backlog_dropped_total"), 12.0);
   EXPECT_EQ(valueOf(s, "atrium_http_connections_pending", {{"listener", "signal"}}), 2.0);
   const std::pair<const char*, double> closed[] = {
       {"evicted", 4}, {"tls_handshake_timeout", 5}, {"header_timeout", 6}, {"bad_request", 7}, {"budget_full", 8}};

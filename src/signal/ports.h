@@ -48,6 +48,7 @@ struct AppInfo {
   uint32_t maxLiveUsers = 100000;
   uint32_t maxPublishers = 50;
   uint32_t maxRooms = 0;
+  bool callbacks = false;  // the app has a callback URL: its room activity becomes callbacks
 };
 
 class AppSource {
@@ -55,6 +56,15 @@ class AppSource {
   virtual ~AppSource() = default;
   // nullopt: no such app; an Error: the lookup itself failed (a service-side failure).
   virtual base::Result<std::optional<AppInfo>> findApp(uint32_t sdkAppId) = 0;
+  // A source that caches (issue 10) may be behind on a change another process made a moment ago:
+  // a new app, an app enabled again, a rotated secret key. Before an entry is refused for a reason
+  // such a change explains, the service asks here; the source reads again off the loop and calls
+  // `again` on the loop afterwards (true), or has nothing fresher to read (false).
+  virtual bool recheck(uint32_t sdkAppId, std::function<void()> again) {
+    (void)sdkAppId;
+    (void)again;
+    return false;
+  }
 };
 
 // One entry request's outcome for the entry event log (R20). User and IP arrive masked.
@@ -194,6 +204,13 @@ class RoomObserver {
  public:
   virtual ~RoomObserver() = default;
   virtual void onRoomActivity(const RoomActivity& activity) = 0;
+  // Whether an entry into a room of this app may happen now: false when the activity it causes
+  // could not be kept (callbacks must not be lost while the store refuses writes, issue 10). The
+  // entry is then refused with OVERLOADED and nothing happens.
+  virtual bool acceptsActivity(const AppInfo& app) {
+    (void)app;
+    return true;
+  }
 };
 
 }  // namespace atrium::signal

@@ -261,7 +261,8 @@ struct SignalingService::Impl {
         req.body);
   }
 
-  void enterRoom(Connection& c, std::optional<int64_t> id, const EnterRoomReq& req);
+  // rechecked: the app source has been read afresh for this request (AppSource::recheck).
+  void enterRoom(Connection& c, std::optional<int64_t> id, const EnterRoomReq& req, bool rechecked = false);
   // A new session of connection c in a room (an entry, or a session taken over from another
   // process): joins the room, replies with the entered data and tells the others.
   struct NewSession {

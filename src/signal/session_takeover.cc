@@ -32,6 +32,8 @@ void SignalingService::Impl::takeOver(ConnId conn, std::optional<int64_t> id, co
   }
   if (!app->has_value()) return refuse(makeError("APP_NOT_FOUND", "no application with this sdkAppId"));
   if (!(*app)->active) return refuse(makeError("APP_DISABLED", "the application is disabled"));
+  if (observer && !observer->acceptsActivity(**app))
+    return refuse(makeError("OVERLOADED", "room events cannot be recorded right now; try again later"));
   NewSession n{found->room, found->userId, found->role, found->scene, **app, found->privileges,
                found->publicId, req.resumeToken, std::max(found->lastSeq, req.lastSeq), true};
   auto started = startSession(c, id, std::move(n));

@@ -48,13 +48,21 @@ base::Result<std::pair<AppInfo, uint32_t>> SignalingService::Impl::admit(const E
   return std::pair{info, privileges};
 }
 
-void SignalingService::Impl::enterRoom(Connection& c, std::optional<int64_t> id, const EnterRoomReq& req) {
+// Refusals a change made a moment ago by another process explains (a new app, an app enabled
+// again, a rotated key): worth a fresh read of the app before they are final.
+static bool mayBeStale(const std::string& code) {
+  return code == "APP_NOT_FOUND" || code == "APP_DISABLED" || code == "USERSIG_BAD_SIGNATURE" ||
+         code == "PRIVMAPKEY_BAD_SIGNATURE";
+}
+
+void SignalingService::Impl::enterRoom(Connection& c, std::optional<int64_t> id, const EnterRoomReq& req,
+                                       bool rechecked) {
   auto fail = [&](const base::Error& e, const std::string& room) {
     recordEntry(c, req, room, &e);
     replyError(c, id, e);
   };
   if (c.session) return fail(makeError("INVALID_STATE", "already in a room; call exitRoom first"), "");
-  if (!ips.at(c.ip).entries.tryTake(now()))
+  if (!rechecked && !ips.at(c.ip).entries.tryTake(now()))
     return fail(makeError("RATE_LIMITED", "too many entry attempts from this address"), "");
   auto roomId = base::makeRoomId(req.roomId, req.strRoomId);
   if (!roomId.ok()) return fail(roomId.error(), "");
@@ -62,8 +70,19 @@ void SignalingService::Impl::enterRoom(Connection& c, std::optional<int64_t> id,
   std::string roomName = roomId->display();
   if (sessions.size() >= limits.maxSessions) return fail(makeError("OVERLOADED", "server is at capacity"), roomName);
   auto admitted = admit(req, key);
-  if (!admitted.ok()) return fail(admitted.error(), roomName);
+  if (!admitted.ok()) {
+    // Answered later, after the source read the app again; by then the client may be gone.
+    if (!rechecked && mayBeStale(admitted.error().code) &&
+        apps.recheck(key.sdkAppId, [this, conn = c.id, id, req] {
+          auto again = conns.find(conn);
+          if (again != conns.end() && !again->second.closing) enterRoom(again->second, id, req, /*rechecked=*/true);
+        }))
+      return;
+    return fail(admitted.error(), roomName);
+  }
   auto& [app, privileges] = *admitted;
+  if (observer && !observer->acceptsActivity(app))
+    return fail(makeError("OVERLOADED", "room events cannot be recorded right now; try again later"), roomName);
   auto started = startSession(c, id, {key, req.userId, req.role, req.scene, app, privileges, {}, {}, 0, false});
   recordEntry(c, req, roomName, started.ok() ? nullptr : &started.error());
   if (!started.ok()) replyError(c, id, started.error());

@@ -215,7 +215,8 @@ TEST_P(ApiKeyTest, MigratesAVersionOneDatabase) {
           "DROP TABLE api_key_apps; DROP TABLE api_keys; DROP TABLE audit_log; DROP TABLE rooms; "
           "DROP TABLE user_sessions; DROP TABLE user_events; DROP TABLE callback_queue; "
           "DROP TABLE callback_failures; DROP TABLE quality_samples; DROP TABLE surge_notices; "
-          "DROP TABLE erasure_log; DELETE FROM schema_migrations WHERE version > 1");
+          "DROP TABLE erasure_log; DROP TABLE change_counters; ALTER TABLE apps DROP COLUMN change_seq; "
+          "DELETE FROM schema_migrations WHERE version > 1");
   ASSERT_EQ(rawCount("SELECT MAX(version) FROM schema_migrations"), 1);
   reopen();
   EXPECT_EQ(rawCount("SELECT MAX(version) FROM schema_migrations"), migrations().back().version);

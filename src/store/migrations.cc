@@ -225,6 +225,19 @@ CREATE INDEX callback_queue_order ON callback_queue (order_key, id);
     {5, R"sql(
 ALTER TABLE user_sessions ADD COLUMN role INTEGER NOT NULL DEFAULT 20;
 )sql"},
+    // Caches of apps and API keys (issue 10): a settings version every app or API-key write bumps
+    // in its transaction, and the version each row was last changed at, so a poller reloads only
+    // what changed. A one-row table rather than a sequence: writers queue on the row, so versions
+    // are handed out in commit order (a sequence value can commit after a larger one).
+    {6, R"sql(
+CREATE TABLE change_counters (
+  name  TEXT PRIMARY KEY,
+  value BIGINT NOT NULL
+);
+INSERT INTO change_counters (name, value) VALUES ('settings', 1);
+ALTER TABLE apps ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE api_keys ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 1;
+)sql"},
 };
 
 }  // namespace

@@ -371,4 +371,56 @@ base::Result<std::vector<std::pair<std::string, std::string>>> RoutedStore::desc
   return stores_[0]->describeSchema();
 }
 
+// --- settings and control-path batches ----------------------------------------------------------------
+
+base::Result<int64_t> RoutedStore::settingsVersion() { return stores_[0]->settingsVersion(); }
+base::Result<SettingsChanges> RoutedStore::settingsChangedSince(int64_t version) {
+  return stores_[0]->settingsChangedSince(version);
+}
+
+base::Result<ControlBatchReport> RoutedStore::writeControlBatch(std::span<const ControlWrite> writes) {
+  // One sub-batch per database, each in the order given; the writes' original indexes travel along
+  // so a database that fails can report exactly its own writes as not committed.
+  std::map<size_t, std::pair<std::vector<ControlWrite>, std::vector<size_t>>> parts;
+  ControlBatchReport report;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    ControlWrite w = writes[i];
+    // A callback job's app lives in the default database, its queue in the app's: check here.
+    if (auto* job = std::get_if<CallbackEnqueue>(&w); job && !job->appChecked) {
+      auto app = stores_[0]->getApp(job->sdkAppId);
+      if (!app) {
+        if (!report.error) report.error = app.error();
+        report.failed.push_back(i);
+        continue;
+      }
+      if (!*app || (*app)->status != AppStatus::kActive || (*app)->callbackUrl.empty()) {
+        ++report.skipped;
+        continue;
+      }
+      job->appChecked = true;
+    }
+    auto app = appOf(w);
+    auto& [part, indexes] = parts[app ? indexFor(*app) : 0];
+    part.push_back(std::move(w));
+    indexes.push_back(i);
+  }
+  for (auto& [index, part] : parts) {
+    auto r = at(index).writeControlBatch(part.first);
+    if (r) {
+      report.written += r->written;
+      report.skipped += r->skipped;
+      continue;
+    }
+    if (!report.error) report.error = r.error();
+    report.failed.insert(report.failed.end(), part.second.begin(), part.second.end());
+  }
+  if (report.failed.size() == writes.size() && !writes.empty()) return *report.error;
+  std::sort(report.failed.begin(), report.failed.end());
+  return report;
+}
+
+#ifdef ATRIUM_TEST_HOOKS
+base::Status RoutedStore::holdWriteLockForTest(int64_t ms) { return stores_[0]->holdWriteLockForTest(ms); }
+#endif
+
 }  // namespace atrium::store

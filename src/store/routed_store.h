@@ -128,6 +128,16 @@ class RoutedStore final : public Store {
                                       int64_t nowMs) override;
   base::Result<std::vector<std::pair<std::string, std::string>>> describeSchema() override;
 
+  // SettingsLog: the default database (apps and API keys live there).
+  base::Result<int64_t> settingsVersion() override;
+  base::Result<SettingsChanges> settingsChangedSince(int64_t version) override;
+  // ControlWriteLog: one transaction per database, each write to its app's database (audit records
+  // and API-key use to the default one).
+  base::Result<ControlBatchReport> writeControlBatch(std::span<const ControlWrite> writes) override;
+#ifdef ATRIUM_TEST_HOOKS
+  base::Status holdWriteLockForTest(int64_t ms) override;  // the default database
+#endif
+
  private:
   size_t indexFor(uint32_t sdkAppId);
   size_t indexForRegion(const std::string& region) const;

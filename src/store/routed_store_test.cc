@@ -238,5 +238,42 @@ TEST_F(RoutedStoreTest, CloseOpenRecordsClosesEveryRegion) {
   EXPECT_EQ(us_->findRoom(kUsApp, comm).value()->destroyedAtMs, kT + 5);
 }
 
+TEST_F(RoutedStoreTest, ControlBatchesGoToEachAppsDatabaseAndAFailedOneIsReportedAlone) {
+  App eu = *store_->getApp(kEuApp).value();
+  eu.callbackUrl = "https://example.com/cb";
+  ASSERT_TRUE(store_->updateApp(eu).ok());
+  std::vector<ControlWrite> batch = {
+      EntryEvent{kT, kEuApp, "1", "u***", "10.0.0.*", true, "none", ""},
+      EntryEvent{kT, kUsApp, "1", "u***", "10.0.0.*", true, "none", ""},
+      CallbackEnqueue{kEuApp, "{}", kT, "k"},  // the app (default database) has a URL
+      CallbackEnqueue{kUsApp, "{}", kT, "k"},  // this one has none: skipped
+      AuditRecord{kT, "AKID", "DescribeRoomInfo", kEuApp, "", "r", "10.0.0.*"},
+      EntryEvent{kT, kHomeApp, "1", "u***", "10.0.0.*", true, "none", ""},
+  };
+  auto r = store_->writeControlBatch(batch);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->failed.empty());
+  EXPECT_EQ(r->written, 5u);
+  EXPECT_EQ(r->skipped, 1u);
+  EXPECT_EQ(entries(*eu_, kEuApp), 1u);
+  EXPECT_EQ(entries(*us_, kUsApp), 1u);
+  EXPECT_EQ(entries(*home_, kHomeApp), 1u);
+  EXPECT_EQ(*eu_->pendingCallbacks(), 1u);
+  EXPECT_EQ(*us_->pendingCallbacks(), 0u);
+  EXPECT_EQ(home_->listAudit(0, kT + 1, std::nullopt, 10)->size(), 1u);
+
+  // The us database fails (its table is gone): only its writes are reported as not committed.
+  {
+    auto raw = openSqliteConnection((dir_ / "us.db").string());
+    ASSERT_TRUE(raw.ok());
+    ASSERT_TRUE((*raw)->exec("DROP TABLE entry_events").ok());
+  }
+  auto partial = store_->writeControlBatch(batch);
+  ASSERT_TRUE(partial.ok()) << partial.error().message;
+  EXPECT_EQ(partial->failed, (std::vector<size_t>{1}));
+  EXPECT_TRUE(partial->error.has_value());
+  EXPECT_EQ(entries(*eu_, kEuApp), 2u);
+}
+
 }  // namespace
 }  // namespace atrium::store

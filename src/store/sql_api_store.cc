@@ -38,9 +38,7 @@ base::Error apiKeyNotFound(std::string_view secretId) {
   return base::makeError(kErrApiKeyNotFound, "no API key " + std::string(secretId));
 }
 
-constexpr const char* kSelectKeys =
-    "SELECT k.secret_id, k.secret_key_enc, k.description, k.created_at_ms, k.revoked_at_ms, k.last_used_at_ms, "
-    "a.sdk_app_id FROM api_keys k LEFT JOIN api_key_apps a ON a.secret_id = k.secret_id ";
+constexpr const char* kSelectKeys = kSelectKeysSql;
 
 constexpr const char* kSelectAudit =
     "SELECT time_ms, secret_id, action, sdk_app_id, result_code, request_id, masked_ip FROM audit_log "
@@ -107,6 +105,7 @@ base::Result<ApiKey> SqlStore::createApiKey(std::vector<uint32_t> sdkAppIds, std
     Query q(api_.insertKeyApp);
     if (auto s = q.bind(key.secretId).bind(int64_t{id}).run(); !s) return s.error();
   }
+  if (auto s = apiKeyChangedLocked(key.secretId); !s) return s.error();
   if (auto s = tx.commit(); !s) return s.error();
   return key;
 }
@@ -158,10 +157,15 @@ base::Result<std::vector<ApiKey>> SqlStore::listApiKeys() {
 
 base::Status SqlStore::revokeApiKey(std::string_view secretId) {
   std::lock_guard lock(mu_);
-  Query q(api_.revokeKey);
-  if (auto s = q.bind(clock_.wallMs()).bind(secretId).run(); !s) return s;
-  if (db_->changes() == 0) return apiKeyNotFound(secretId);
-  return base::Ok{};
+  Transaction tx(*db_);
+  if (auto s = tx.begin(); !s) return s;
+  {
+    Query q(api_.revokeKey);
+    if (auto s = q.bind(clock_.wallMs()).bind(secretId).run(); !s) return s;
+    if (db_->changes() == 0) return apiKeyNotFound(secretId);
+  }
+  if (auto s = apiKeyChangedLocked(secretId); !s) return s;
+  return tx.commit();
 }
 
 base::Status SqlStore::touchApiKey(std::string_view secretId, int64_t nowMs) {
@@ -174,6 +178,10 @@ base::Status SqlStore::touchApiKey(std::string_view secretId, int64_t nowMs) {
 
 base::Status SqlStore::appendAudit(const AuditRecord& r) {
   std::lock_guard lock(mu_);
+  return appendAuditLocked(r);
+}
+
+base::Status SqlStore::appendAuditLocked(const AuditRecord& r) {
   Query q(api_.insertAudit);
   q.bind(r.timeMs).bind(clipUtf8(r.secretId, kMaxAuditFieldBytes)).bind(clipUtf8(r.action, kMaxAuditFieldBytes));
   q.bind(int64_t{r.sdkAppId}).bind(clipUtf8(r.resultCode, kMaxAuditFieldBytes));

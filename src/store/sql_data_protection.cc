@@ -144,9 +144,19 @@ base::Result<PurgeReport> SqlStore::purgeApp(uint32_t sdkAppId) {
   PurgeReport report = std::move(*data);
   auto bindApp = [sdkAppId](Query& q) { q.bind(int64_t{sdkAppId}); };
   std::lock_guard lock(mu_);
+  Transaction tx(*db_);
+  if (auto s = tx.begin(); !s) return s.error();
   // Last, and only if still deleted: until this row goes, the next purge run finds the app again.
   auto n = execCounting("DELETE FROM apps WHERE sdk_app_id = ? AND status = 'deleted'", bindApp);
   if (!n) return n.error();
+  // Caches drop the app (it is missing from the ids they get) and reload every key, whose scope
+  // may have lost it.
+  if (auto v = bumpSettingsLocked(); !v) return v.error();
+  {
+    Query q(set_.stampAllKeys);
+    if (auto s = q.run(); !s) return s.error();
+  }
+  if (auto s = tx.commit(); !s) return s.error();
   report.add("apps", *n);
   return report;
 }

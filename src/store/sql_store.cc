@@ -21,10 +21,7 @@ constexpr std::string_view kKeyCheckAad = "store_meta.master_key_check";
 std::string secretKeyAad(uint32_t id) { return "apps.secret_key:" + std::to_string(id); }
 std::string callbackKeyAad(uint32_t id) { return "apps.callback_key:" + std::to_string(id); }
 
-constexpr const char* kSelectApp =
-    "SELECT sdk_app_id, name, secret_key_enc, status, max_rtc_users, max_live_users, max_publishers, "
-    "max_rooms, advanced_permission, recording, relay, callback_url, callback_key_enc, region, "
-    "created_at_ms, updated_at_ms, deleted_at_ms FROM apps ";
+constexpr const char* kSelectApp = kSelectAppSql;
 
 constexpr const char* kSelectEntry =
     "SELECT time_ms, sdk_app_id, room, masked_user_id, masked_ip, success, cause, error_code "
@@ -153,6 +150,8 @@ base::Status SqlStore::prepareStatements() {
   if (auto s = prepareApiStatements(); !s) return s;
   if (auto s = prepareRoomLogStatements(); !s) return s;
   if (auto s = prepareCallbackStatements(); !s) return s;
+  if (auto s = prepareSettingsStatements(); !s) return s;
+  if (auto s = prepareBatchStatements(); !s) return s;
   return prepareQualityStatements();
 }
 
@@ -213,18 +212,29 @@ base::Result<App> SqlStore::createApp(const App& request) {
   std::lock_guard lock(mu_);
   for (int attempt = 0; attempt < kIdAllocationAttempts; ++attempt) {
     if (allocate) app.sdkAppId = randomSdkAppId();
+    // One transaction per attempt (a failed INSERT ends a PostgreSQL transaction), holding the
+    // row and the settings version it bumps.
+    Transaction tx(*db_);
+    if (auto s = tx.begin(); !s) return s.error();
     // Sealed per attempt: the aad names the id. INSERT itself detects a taken id, so two
     // processes allocating at once cannot both win.
-    Query q(st_.insertApp);
-    q.bind(int64_t{app.sdkAppId}).bind(app.name).bind(seal(app.secretKey, secretKeyAad(app.sdkAppId)));
-    q.bind(int64_t{app.limits.maxRtcUsers}).bind(int64_t{app.limits.maxLiveUsers});
-    q.bind(int64_t{app.limits.maxPublishers}).bind(int64_t{app.limits.maxRooms});
-    q.bind(int64_t{app.features.advancedPermission}).bind(int64_t{app.features.recording});
-    q.bind(int64_t{app.features.relay}).bind(app.callbackUrl);
-    q.bind(seal(app.callbackKey, callbackKeyAad(app.sdkAppId))).bind(app.region);
-    q.bind(app.createdAtMs).bind(app.updatedAtMs);
-    auto s = q.run();
-    if (s) return app;
+    base::Status s = base::Ok{};
+    {
+      Query q(st_.insertApp);
+      q.bind(int64_t{app.sdkAppId}).bind(app.name).bind(seal(app.secretKey, secretKeyAad(app.sdkAppId)));
+      q.bind(int64_t{app.limits.maxRtcUsers}).bind(int64_t{app.limits.maxLiveUsers});
+      q.bind(int64_t{app.limits.maxPublishers}).bind(int64_t{app.limits.maxRooms});
+      q.bind(int64_t{app.features.advancedPermission}).bind(int64_t{app.features.recording});
+      q.bind(int64_t{app.features.relay}).bind(app.callbackUrl);
+      q.bind(seal(app.callbackKey, callbackKeyAad(app.sdkAppId))).bind(app.region);
+      q.bind(app.createdAtMs).bind(app.updatedAtMs);
+      s = q.run();
+    }
+    if (s) {
+      if (auto c = appChangedLocked(app.sdkAppId); !c) return c.error();
+      if (auto c = tx.commit(); !c) return c.error();
+      return app;
+    }
     if (s.error().code != kErrDuplicate) return s.error();
     if (!allocate)
       return base::makeError(kErrAppExists, "app " + std::to_string(app.sdkAppId) + " already exists");
@@ -274,6 +284,8 @@ base::Result<App> SqlStore::updateApp(const App& request) {
   const uint32_t id = request.sdkAppId;
 
   std::lock_guard lock(mu_);
+  Transaction tx(*db_);
+  if (auto s = tx.begin(); !s) return s.error();
   {
     Query q(st_.updateApp);
     q.bind(request.name).bind(int64_t{request.limits.maxRtcUsers}).bind(int64_t{request.limits.maxLiveUsers});
@@ -283,6 +295,8 @@ base::Result<App> SqlStore::updateApp(const App& request) {
     q.bind(seal(callbackKey, callbackKeyAad(id))).bind(request.region).bind(clock_.wallMs()).bind(int64_t{id});
     if (auto s = updateOne(q, id); !s) return s.error();
   }
+  if (auto s = appChangedLocked(id); !s) return s.error();
+  if (auto s = tx.commit(); !s) return s.error();
   auto app = getAppLocked(id);
   if (!app) return app.error();
   if (!*app) return appNotFound(id);
@@ -292,26 +306,44 @@ base::Result<App> SqlStore::updateApp(const App& request) {
 base::Result<std::string> SqlStore::rotateSecretKey(uint32_t sdkAppId) {
   std::string key = crypto::randomHex(kSecretKeyBytes);
   std::lock_guard lock(mu_);
-  Query q(st_.updateSecret);
-  q.bind(seal(key, secretKeyAad(sdkAppId))).bind(clock_.wallMs()).bind(int64_t{sdkAppId});
-  if (auto s = updateOne(q, sdkAppId); !s) return s.error();
+  Transaction tx(*db_);
+  if (auto s = tx.begin(); !s) return s.error();
+  {
+    Query q(st_.updateSecret);
+    q.bind(seal(key, secretKeyAad(sdkAppId))).bind(clock_.wallMs()).bind(int64_t{sdkAppId});
+    if (auto s = updateOne(q, sdkAppId); !s) return s.error();
+  }
+  if (auto s = appChangedLocked(sdkAppId); !s) return s.error();
+  if (auto s = tx.commit(); !s) return s.error();
   return key;
 }
 
 base::Status SqlStore::setStatus(uint32_t sdkAppId, AppStatus status) {
   if (status == AppStatus::kDeleted) return base::makeError(kErrInvalidArgument, "use deleteApp to delete an app");
   std::lock_guard lock(mu_);
-  Query q(st_.updateStatus);
-  q.bind(toString(status)).bindNull().bind(clock_.wallMs()).bind(int64_t{sdkAppId});
-  return updateOne(q, sdkAppId);
+  Transaction tx(*db_);
+  if (auto s = tx.begin(); !s) return s;
+  {
+    Query q(st_.updateStatus);
+    q.bind(toString(status)).bindNull().bind(clock_.wallMs()).bind(int64_t{sdkAppId});
+    if (auto s = updateOne(q, sdkAppId); !s) return s;
+  }
+  if (auto s = appChangedLocked(sdkAppId); !s) return s;
+  return tx.commit();
 }
 
 base::Status SqlStore::deleteApp(uint32_t sdkAppId) {
   std::lock_guard lock(mu_);
   const int64_t now = clock_.wallMs();
-  Query q(st_.updateStatus);
-  q.bind(toString(AppStatus::kDeleted)).bind(now).bind(now).bind(int64_t{sdkAppId});
-  return updateOne(q, sdkAppId);
+  Transaction tx(*db_);
+  if (auto s = tx.begin(); !s) return s;
+  {
+    Query q(st_.updateStatus);
+    q.bind(toString(AppStatus::kDeleted)).bind(now).bind(now).bind(int64_t{sdkAppId});
+    if (auto s = updateOne(q, sdkAppId); !s) return s;
+  }
+  if (auto s = appChangedLocked(sdkAppId); !s) return s;
+  return tx.commit();
 }
 
 base::Status SqlStore::appendEntry(const EntryEvent& e) {

@@ -43,6 +43,16 @@ inline constexpr std::array<const char*, kQualityMetricCount> kQualityColumns = 
     "bigv_dec_fps", "bigv_rec_fps", "bigv_block", "a_loss", "bigv_loss", "bigv_width", "bigv_height",
     "a_cap_energy", "a_play_energy", "rtt", "jitter"};
 
+// The apps columns SqlStore::readApp reads, in its order.
+inline constexpr const char* kSelectAppSql =
+    "SELECT sdk_app_id, name, secret_key_enc, status, max_rtc_users, max_live_users, max_publishers, "
+    "max_rooms, advanced_permission, recording, relay, callback_url, callback_key_enc, region, "
+    "created_at_ms, updated_at_ms, deleted_at_ms FROM apps ";
+// API keys with their scope, one row per (key, app), as SqlStore::readApiKeys reads them.
+inline constexpr const char* kSelectKeysSql =
+    "SELECT k.secret_id, k.secret_key_enc, k.description, k.created_at_ms, k.revoked_at_ms, k.last_used_at_ms, "
+    "a.sdk_app_id FROM api_keys k LEFT JOIN api_key_apps a ON a.secret_id = k.secret_id ";
+
 // Prepares each (statement, sql) pair, stopping at the first failure.
 base::Status prepareAll(SqlConnection& db, std::span<const std::pair<Statement*, std::string>> all);
 
@@ -132,6 +142,17 @@ class SqlStore final : public Store {
                                       int64_t nowMs) override;
   base::Result<std::vector<std::pair<std::string, std::string>>> describeSchema() override;
 
+  // SettingsLog (sql_settings.cc)
+  base::Result<int64_t> settingsVersion() override;
+  base::Result<SettingsChanges> settingsChangedSince(int64_t version) override;
+
+  // ControlWriteLog (sql_control_batch.cc)
+  base::Result<ControlBatchReport> writeControlBatch(std::span<const ControlWrite> writes) override;
+
+#ifdef ATRIUM_TEST_HOOKS
+  base::Status holdWriteLockForTest(int64_t ms) override;  // sql_settings.cc
+#endif
+
  private:
   base::Status migrate();
   base::Status checkMasterKey();
@@ -140,6 +161,19 @@ class SqlStore final : public Store {
   base::Status prepareRoomLogStatements();
   base::Status prepareCallbackStatements();
   base::Status prepareQualityStatements();
+  base::Status prepareSettingsStatements();
+  base::Status prepareBatchStatements();
+
+  // Inside a write transaction, mu_ held: increments the settings version and returns it.
+  base::Result<int64_t> bumpSettingsLocked();
+  // Inside a write transaction, mu_ held: bumps the version and stamps one app / key with it, so
+  // caches in every process reload that row (issue 10).
+  base::Status appChangedLocked(uint32_t sdkAppId);
+  base::Status apiKeyChangedLocked(std::string_view secretId);
+  // Applies one control-path write inside the batch's transaction (sql_control_batch.cc): false
+  // when it had nothing to do.
+  base::Result<bool> applyControlWrite(const ControlWrite& write);
+  base::Status appendAuditLocked(const AuditRecord& record);
 
   base::Result<std::optional<App>> getAppLocked(uint32_t sdkAppId);
   base::Result<App> readApp(const Query& q) const;
@@ -179,6 +213,13 @@ class SqlStore final : public Store {
         listFailedOfApp, requeueFailure, deleteFailure;
   };
 
+  struct SettingsStatements {
+    Statement version, bump, stampApp, stampKey, stampAllKeys, appsSince, keysSince, appIds, keyIds;
+  };
+  struct BatchStatements {
+    Statement insertRoom, insertSession, enqueueCallback, enqueueCallbackIfWanted;
+  };
+
   struct QualityStatements {
     Statement insertSample, insertSamples, listRoom, listRoomOfUser;
     Statement insertNotice, listNotices, removeNotice;
@@ -194,6 +235,8 @@ class SqlStore final : public Store {
   RoomLogStatements log_;
   CallbackStatements cb_;
   QualityStatements q_;
+  SettingsStatements set_;
+  BatchStatements batch_;
 };
 
 }  // namespace atrium::store

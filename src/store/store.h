@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "base/clock.h"
@@ -544,6 +545,95 @@ class DataProtection {
   virtual base::Result<std::vector<std::pair<std::string, std::string>>> describeSchema() = 0;
 };
 
+// --- Settings changes (issue 10: caches in front of what every request reads) ----------------------
+
+// Apps and API keys as a cache loads them. Every write to an app or an API key — by any process:
+// the daemon, the `atrium` CLI, another node — increments the database's settings version in the
+// same transaction and stamps the rows it changed with the new version. Writers of the version
+// queue on its row, so versions are handed out in commit order: a reader that saw version V and
+// later reads the rows stamped after V misses nothing.
+struct SettingsChanges {
+  int64_t version = 0;
+  std::vector<App> apps;        // stamped after `since` (every app when since is 0), deleted ones too
+  std::vector<ApiKey> apiKeys;  // likewise, with their secret keys; revoked ones too
+  // When since > 0: every sdkAppId and SecretId still in the database, so a reader can drop the
+  // rows purged since (a purge deletes rows; it has nothing to stamp).
+  std::vector<uint32_t> presentAppIds;
+  std::vector<std::string> presentApiKeyIds;
+};
+
+class SettingsLog {
+ public:
+  virtual ~SettingsLog() = default;
+  // One cheap read: what a poller asks every few hundred milliseconds.
+  virtual base::Result<int64_t> settingsVersion() = 0;
+  // Read in one snapshot, so the version and the rows agree.
+  virtual base::Result<SettingsChanges> settingsChangedSince(int64_t version) = 0;
+};
+
+// --- Control-path write batches (issue 10: one batching writer behind what requests write) ---------
+
+struct RoomEnd {  // RoomEventLog::roomDestroyed
+  std::string commId;
+  uint32_t sdkAppId = 0;  // routes the write (RoutedStore)
+  int64_t atMs = 0;
+};
+struct SessionEnd {  // RoomEventLog::userLeft
+  std::string commId;
+  uint32_t sdkAppId = 0;
+  std::string userId;
+  int64_t joinedAtMs = 0;
+  int64_t leftAtMs = 0;
+  int exitReason = 0;
+};
+struct RoleChange {  // RoomEventLog::userRoleChanged
+  std::string commId;
+  uint32_t sdkAppId = 0;
+  std::string userId;
+  int role = kRoleCodeAnchor;
+};
+// CallbackQueue::enqueueCallback, but only if the app, as the batch is written, is active and has
+// a callback URL: decided against the database rather than a cache, so a URL set a moment ago by
+// the CLI already gets the next event (as a synchronous enqueue did).
+struct CallbackEnqueue {
+  uint32_t sdkAppId = 0;
+  std::string body;
+  int64_t nowMs = 0;
+  std::string orderKey;
+  bool appChecked = false;  // RoutedStore: checked against the default database already
+};
+struct ApiKeyUse {  // ApiKeyRepository::touchApiKey
+  std::string secretId;
+  int64_t atMs = 0;
+};
+// One write of the control path. RoomRecord is a room creation, UserSessionRecord a user entry.
+using ControlWrite = std::variant<EntryEvent, RoomRecord, RoomEnd, UserSessionRecord, SessionEnd, UserEventRecord,
+                                  RoleChange, CallbackEnqueue, AuditRecord, ApiKeyUse>;
+// The app whose database an app-scoped write goes to; nullopt for the default database's
+// (audit records, API-key use).
+std::optional<uint32_t> appOf(const ControlWrite& write);
+
+struct ControlBatchReport {
+  size_t written = 0;
+  // Writes with nothing to do, which are not errors: a batch is replayed after a failure, and a
+  // session's end may arrive after its start was dropped (a full backlog). A room or session
+  // already recorded, an end of nothing open, an invalid row (logged).
+  size_t skipped = 0;
+  // Indexes (ascending) of writes that were not committed because their database failed
+  // (RoutedStore: one transaction per database); `error` says why. Empty when all committed.
+  std::vector<size_t> failed;
+  std::optional<base::Error> error;
+};
+
+class ControlWriteLog {
+ public:
+  virtual ~ControlWriteLog() = default;
+  // The writes in order, in one transaction per database: a failure (disk full, lock timeout,
+  // connection lost) commits none of that database's writes, so the caller can retry them as
+  // they are. An error result means nothing at all was committed.
+  virtual base::Result<ControlBatchReport> writeControlBatch(std::span<const ControlWrite> writes) = 0;
+};
+
 // Everything one database holds. Implementations are safe to call from several threads, and
 // several processes (daemon and CLI) may open the same database at once.
 class Store : public AppRepository,
@@ -555,7 +645,16 @@ class Store : public AppRepository,
               public QualityLog,
               public SurgeNoticeRepository,
               public ErasureLog,
-              public DataProtection {};
+              public DataProtection,
+              public SettingsLog,
+              public ControlWriteLog {
+ public:
+#ifdef ATRIUM_TEST_HOOKS
+  // Holds the database's write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an exclusive lock on the
+  // settings version row) for `ms` on the caller's thread, as a CLI in a long transaction would.
+  virtual base::Status holdWriteLockForTest(int64_t ms) = 0;
+#endif
+};
 
 // Opens (creating and migrating if needed) a SQLite database. masterKey (32 bytes) encrypts the
 // secrets; the first open records a check value, so a later open with another key fails with

@@ -118,7 +118,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   ControlLoop& loop;
   ServerOptions options;
   WsHandler& ws;
-  HttpHandler http;
+  AsyncHttpHandler http;
   ssl::context tls{ssl::context::tls_server};
   tcp::acceptor acceptor;
   std::map<uint64_t, std::weak_ptr<WsConnection>> conns;
@@ -134,7 +134,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   size_t pendingPeak = 0;  // since the last trim
   bool accepting = true;
 
-  Impl(ControlLoop& l, ServerOptions o, WsHandler& w, HttpHandler h)
+  Impl(ControlLoop& l, ServerOptions o, WsHandler& w, AsyncHttpHandler h)
       : loop(l),
         options(std::move(o)),
         ws(w),
@@ -463,8 +463,14 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
       for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       r.headers.emplace_back(std::move(name), std::string(f.value()));
     }
-    HttpResponse res = server_->http ? server_->http(r) : HttpResponse{404, "text/plain", "not found\n", {}};
-    write(std::move(res), keepAlive, tooLarge);
+    if (!server_->http) return write(HttpResponse{404, "text/plain", "not found\n", {}}, keepAlive, tooLarge);
+    // The reply holds the session: an answer that comes later still finds its connection.
+    auto answered = std::make_shared<bool>(false);
+    server_->http(std::move(r), [self = this->shared_from_this(), keepAlive, tooLarge, answered](HttpResponse res) {
+      if (*answered) return;
+      *answered = true;
+      self->write(std::move(res), keepAlive, tooLarge);
+    });
   }
 
   void upgrade(http::request<http::string_body> req) {
@@ -594,8 +600,13 @@ void WebServer::Impl::maybeTrim() {
   }
 }
 
-WebServer::WebServer(ControlLoop& loop, ServerOptions options, WsHandler& ws, HttpHandler http)
+WebServer::WebServer(ControlLoop& loop, ServerOptions options, WsHandler& ws, AsyncHttpHandler http)
     : impl_(std::make_shared<Impl>(loop, std::move(options), ws, std::move(http))) {}
+
+WebServer::WebServer(ControlLoop& loop, ServerOptions options, WsHandler& ws, HttpHandler http)
+    : WebServer(loop, std::move(options), ws,
+                http ? AsyncHttpHandler([http = std::move(http)](HttpRequest req, HttpReply reply) { reply(http(req)); })
+                     : AsyncHttpHandler()) {}
 
 WebServer::~WebServer() { stopAccepting(); }
 

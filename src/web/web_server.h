@@ -52,6 +52,13 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Sends the response of one request. Call it exactly once (later calls are ignored), on the control
+// loop's thread, now or later: a handler whose answer needs storage hands the work to another
+// thread and calls it from a task posted back to the loop (issue 10). Dropping it uncalled closes
+// the connection.
+using HttpReply = std::function<void(HttpResponse)>;
+using AsyncHttpHandler = std::function<void(HttpRequest, HttpReply)>;
+
 // WebSocket callbacks, all on the control loop's thread. The server never calls back into the
 // handler from inside send()/close().
 class WsHandler {
@@ -111,6 +118,9 @@ struct WebServerStats {
 class WebServer {
  public:
   WebServer(ControlLoop& loop, ServerOptions options, WsHandler& ws, HttpHandler http);
+  // A handler that may answer later (see HttpReply). The connection reads no further request
+  // until the answer is written, so answers keep the order of requests.
+  WebServer(ControlLoop& loop, ServerOptions options, WsHandler& ws, AsyncHttpHandler http);
   ~WebServer();
   base::Status start();
   uint16_t port() const;

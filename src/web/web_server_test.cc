@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -121,6 +122,14 @@ class WebServerTest : public ::testing::Test {
       return HttpResponse{200, "text/plain", "ok\n", {}};
     };
     server_ = std::make_unique<WebServer>(loop_, o, ws_, handler);
+    ASSERT_TRUE(server_->start().ok());
+    thread_ = std::thread([this] { loop_.run(); });
+  }
+  void startAsync(AsyncHttpHandler handler) {
+    ServerOptions o;
+    o.tls = false;
+    o.address = "127.0.0.1";
+    server_ = std::make_unique<WebServer>(loop_, o, ws_, std::move(handler));
     ASSERT_TRUE(server_->start().ok());
     thread_ = std::thread([this] { loop_.run(); });
   }
@@ -348,6 +357,62 @@ TEST_F(WebServerTest, FullEstablishedBudgetStillAnswersThenCloses) {
   EXPECT_EQ(stats().establishedFull, 1u);
   first.send(kGet);  // the first one is kept alive
   EXPECT_NE(first.read(5000, "ok\n").find("200"), std::string::npos);
+}
+
+// The asynchronous handler (issue 10): the answer comes later, from a task another thread posts
+// back to the loop, as the API's store-reading actions do.
+TEST_F(WebServerTest, AnAsyncHandlerAnswersLaterFromAnotherThread) {
+  std::mutex mu;
+  std::vector<HttpReply> parked;  // touched on the loop only, read by the test under mu
+  startAsync([&](HttpRequest req, HttpReply reply) {
+    std::lock_guard lock(mu);
+    parked.push_back([reply = std::move(reply), target = req.target](HttpResponse r) mutable {
+      r.body = "answer for " + target + "\n";
+      reply(std::move(r));
+    });
+  });
+  Client c(port());
+  c.send("GET /one HTTP/1.1\r\nHost: a\r\n\r\n");
+  // Nothing is written while the handler has not answered.
+  EXPECT_EQ(c.read(100), "");
+  HttpReply first;
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(parked.size(), 1u);
+    first = std::move(parked[0]);
+  }
+  // A worker thread finishes and posts the answer to the loop.
+  std::thread worker([&] {
+    loop_.post([first] { first(HttpResponse{200, "text/plain", "", {}}); });
+  });
+  worker.join();
+  std::string answer = c.read(5000, "answer for /one\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_NE(answer.find("answer for /one"), std::string::npos) << answer;
+  // Keep-alive: the next request on the connection is read and answered too; a second call of
+  // an already used reply is ignored.
+  loop_.post([first] { first(HttpResponse{500, "text/plain", "twice\n", {}}); });
+  c.send("GET /two HTTP/1.1\r\nHost: a\r\n\r\n");
+  HttpReply second;
+  for (int i = 0; i < 400 && !second; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (parked.size() == 2) second = parked[1];
+    }
+    if (!second) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(second);
+  loop_.post([second] { second(HttpResponse{200, "text/plain", "", {}}); });
+  std::string next = c.read(5000, "answer for /two\n");
+  EXPECT_EQ(next.find("twice"), std::string::npos) << next;
+  EXPECT_NE(next.find("answer for /two"), std::string::npos) << next;
+}
+
+TEST_F(WebServerTest, AnAsyncReplyThatIsDroppedClosesTheConnection) {
+  startAsync([](HttpRequest, HttpReply) {});  // never answers: the reply is destroyed at once
+  Client c(port());
+  c.send(kGet);
+  EXPECT_TRUE(c.closedByPeer());
 }
 
 }  // namespace

@@ -1,15 +1,16 @@
 // A full disk is never silent (issue 10, part 1): atriumd's data on a small tmpfs that fills up.
-// While the store refuses writes, entries still answer (the entry log is best-effort), every lost
-// row is counted by kind in atrium_store_write_failures_total, /readyz answers 503 and
-// atrium_ready is 0; once space is back, the next writes succeed and /readyz is green again.
-// Mounting needs root: skipped otherwise.
+// While the store refuses writes, entries still answer (their rows wait in the batching writer's
+// backlog, atrium_store_backlog_rows), every failed write attempt is counted by kind in
+// atrium_store_write_failures_total, /readyz answers 503 and atrium_ready is 0; once space is back,
+// the backlog is written (nothing lost) and /readyz is green again. Mounting needs root: skipped
+// otherwise.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, createApp, connectClient, newRoomId, newUserId, freePort, sleep } from './lib/harness.mjs';
+import { startServer, createApp, connectClient, newRoomId, newUserId, freePort, sleep, runCli } from './lib/harness.mjs';
 import { httpGet, scrape, metricSum } from './lib/metrics.mjs';
 
 const isRoot = process.getuid?.() === 0;
@@ -57,8 +58,8 @@ test('a full disk: entries answer, lost rows are counted, /readyz is red until s
   assert.equal(await failures('entry'), 0);
 
   const filler = fillDisk(mountDir);
-  // Entries keep working (the app is read from the store, which reads fine on a full disk); their
-  // log rows and room events are lost, and that is counted.
+  // Entries keep working (the app comes from the daemon's cache); their log rows and room events
+  // wait in the backlog, and the failed attempts to write them are counted.
   let entered = 0;
   for (let i = 0; i < 5; ++i) {
     const c = await connectClient(server, `full${i}`);
@@ -75,6 +76,7 @@ test('a full disk: entries answer, lost rows are counted, /readyz is red until s
   assert.match(red.text, /store writes are failing/);
   assert.equal(metricSum((await scrape(server.metricsPort)).samples, 'atrium_ready'), 0);
   assert.equal(metricSum((await scrape(server.metricsPort)).samples, 'atrium_store_writes_failing'), 1);
+  assert.ok(metricSum((await scrape(server.metricsPort)).samples, 'atrium_store_backlog_rows') > 0, 'rows wait in the backlog');
 
   // Space is back: the next entry is written, and the node is ready again.
   fs.rmSync(filler);
@@ -89,5 +91,11 @@ test('a full disk: entries answer, lost rows are counted, /readyz is red until s
     }
   }
   assert.equal(status, 200, '/readyz is green again once writes succeed');
+  // The backlog was written: the entries made while the disk was full are in the log.
+  const samples = (await scrape(server.metricsPort)).samples;
+  assert.equal(metricSum(samples, 'atrium_store_backlog_rows'), 0);
+  assert.equal(metricSum(samples, 'atrium_store_backlog_dropped_total'), 0);
+  const logged = JSON.parse(await runCli(server, ['entries', '--app', String(app.sdkAppId), '--json']));
+  assert.ok(logged.filter((e) => e.user.startsWith('di')).length >= 1 + entered + users.length, `entries kept: ${logged.length}`);
   assert.ok(server.isRunning());
 });

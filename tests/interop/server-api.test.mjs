@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import {
   startServer, createApp, connectClient, closeAllClients, newRoomId, newStrRoomId, sleep,
-  createApiKey, revokeApiKey, auditList, assertError, ERR, runCli,
+  createApiKey, revokeApiKey, auditList, assertError, ERR, runCli, untilSettingsSeen,
 } from '../integration/lib/harness.mjs';
 import {
   apiClient, apiClientWithVersion, sdkError, assertApiCode, codeOrNamed, withClockOffset, rawApiRequest, envelopeCode,
@@ -354,7 +354,9 @@ test('authentication errors: SignatureFailure, SecretIdNotFound (unknown and rev
   const doomedApi = apiClient(server, doomed);
   await doomedApi.DescribeScaleInfo(q);
   await revokeApiKey(server, doomed.secretId);
-  assertApiCode(await sdkError(doomedApi.DescribeScaleInfo(q)), 'AuthFailure.SecretIdNotFound', 'revoked key');
+  // atriumd sees the revocation on its next settings poll (store.settings_poll_ms).
+  const callDoomed = () => doomedApi.DescribeScaleInfo(q).then(() => null, (e) => e);
+  assertApiCode(await untilSettingsSeen(callDoomed, (e) => e !== null), 'AuthFailure.SecretIdNotFound', 'revoked key');
 
   // Timestamp skew: the SDK signs with the (shifted) process clock.
   for (const offset of [400, -400]) {
@@ -386,12 +388,15 @@ test('authorization and routing errors: UnauthorizedOperation.SdkAppId, InvalidA
   const gone = await createApp(server);
   const goneApi = apiClient(server, await createApiKey(server, gone));
   const gq = { SdkAppId: gone.sdkAppId, StartTime: nowSec() - 60, EndTime: nowSec() };
+  // Each change is seen on atriumd's next settings poll (store.settings_poll_ms); a refusal is checked
+  // against a fresh read, so enabling is seen at once.
+  const callGone = () => goneApi.DescribeScaleInfo(gq).then(() => null, (e) => e);
   await runCli(server, ['app', 'disable', String(gone.sdkAppId)]);
-  assertApiCode(await sdkError(goneApi.DescribeScaleInfo(gq)), 'FailedOperation.RequestRejection', 'disabled app');
+  assertApiCode(await untilSettingsSeen(callGone, (e) => e !== null), 'FailedOperation.RequestRejection', 'disabled app');
   await runCli(server, ['app', 'enable', String(gone.sdkAppId)]);
   await goneApi.DescribeScaleInfo(gq);
   await runCli(server, ['app', 'delete', String(gone.sdkAppId)]);
-  assertApiCode(await sdkError(goneApi.DescribeScaleInfo(gq)), ['FailedOperation.SdkAppIdNotExist', 'UnauthorizedOperation.SdkAppId'], 'deleted app');
+  assertApiCode(await untilSettingsSeen(callGone, (e) => e !== null), ['FailedOperation.SdkAppIdNotExist', 'UnauthorizedOperation.SdkAppId'], 'deleted app');
 
   assertApiCode(await sdkError(api.request('NoSuchAction', {})), 'InvalidAction', 'unknown action');
   assertApiCode(await sdkError(api.request('NoSuchAction', { SdkAppId: app.sdkAppId })), 'InvalidAction', 'unknown action with SdkAppId');

@@ -67,6 +67,18 @@ void addDataProtectionCommands(CLI::App& root, OpenStore openStore, ReadRetentio
   erase->add_option("--requested-by", flags->requestedBy,
                     "who asked, e.g. a ticket reference (stored in the erasure log; default: your login)");
   erase->callback([flags, openStore] { runErase(*flags, openStore); });
+
+#ifdef ATRIUM_TEST_HOOKS
+  // Tests only (hidden): a CLI in a long transaction, which must not stall atriumd's signaling.
+  auto holdMs = std::make_shared<int64_t>(3000);
+  auto* hold = root.add_subcommand("hold-write-lock", "test hook: hold the store's write lock")->group("");
+  hold->add_option("--ms", *holdMs, "how long")->check(CLI::Range(int64_t{0}, int64_t{600'000}));
+  hold->callback([holdMs, openStore] {
+    auto store = orFail(openStore());
+    std::cout << "holding\n" << std::flush;
+    orFail(store->holdWriteLockForTest(*holdMs));
+  });
+#endif
 }
 
 }  // namespace atrium::cli

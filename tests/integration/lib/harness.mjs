@@ -248,6 +248,19 @@ export function encodeTicket(json) {
   return zlib.deflateSync(Buffer.from(raw)).toString('base64').replace(/\+/g, '*').replace(/\//g, '-').replace(/=/g, '_');
 }
 
+// A change of an app or API key made with the CLI reaches a running atriumd on its next settings
+// poll (store.settings_poll_ms, 500 ms by default; a refusal is always checked against a fresh
+// read, an admission may be up to one poll stale). Calls attempt() until done(result) holds or
+// timeoutMs passes; returns the last result.
+export async function untilSettingsSeen(attempt, done, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await attempt();
+    if (done(r) || Date.now() > deadline) return r;
+    await sleep(100);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Ids
 
