@@ -258,6 +258,7 @@ int run(const Settings& settings) {
   // Store open, listeners accepting, media workers running: from here /readyz answers 200.
   readiness.ready = true;
   loop.run();
+  apiPool.stop();  // a running API action finishes; none starts
   (*media)->stop();
   purge.stop();
   settingsPoller.stop();
