@@ -271,6 +271,7 @@ int run(const Settings& settings) {
   // Store open, listeners accepting, media workers running: from here /readyz answers 200.
   readiness.ready = true;
   loop.run();
+  apiPool.stop();  // a running API action finishes; none starts
   if (sharedSessions) sharedSessions->stop();  // queued saves finish first: a restart resumes them
   (*media)->stop();
   purge.stop();

@@ -8,14 +8,17 @@ TaskPool::TaskPool(size_t threads, size_t maxQueued, Post post) : post_(std::mov
   for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) threads_.emplace_back([this] { loop(); });
 }
 
-TaskPool::~TaskPool() {
+TaskPool::~TaskPool() { stop(); }
+
+void TaskPool::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
     queue_.clear();
   }
   wake_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
 }
 
 bool TaskPool::run(std::function<void()> work, std::function<void()> done) {

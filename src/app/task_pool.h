@@ -24,8 +24,11 @@ class TaskPool final : public api::Offload {
   // post: hands `done` to the control loop (web::ControlLoop::post); thread-safe.
   using Post = std::function<void(std::function<void()>)>;
   TaskPool(size_t threads, size_t maxQueued, Post post);
-  // Queued tasks that have not started are dropped (their `done` never runs); running ones finish.
-  ~TaskPool() override;
+  ~TaskPool() override;  // stop()
+  // Queued tasks that have not started are dropped (their `done` never runs); running ones finish
+  // and their `done` is still posted. Call it before what the tasks use goes away (the API
+  // service, the stores): atriumd does, once the loop has stopped.
+  void stop();
   TaskPool(const TaskPool&) = delete;
   TaskPool& operator=(const TaskPool&) = delete;
 
