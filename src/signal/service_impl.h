@@ -279,6 +279,8 @@ struct SignalingService::Impl {
   };
   base::Status startSession(Connection& c, std::optional<int64_t> id, NewSession n);
   void takeOver(ConnId conn, std::optional<int64_t> id, const ResumeReq& req, std::optional<SharedSession> found);
+  // The app as it is now: INTERNAL when the lookup failed, APP_NOT_FOUND, APP_DISABLED.
+  base::Result<AppInfo> activeApp(uint32_t sdkAppId);
   base::Result<std::pair<AppInfo, uint32_t>> admit(const EnterRoomReq& req, const base::RoomKey& key);
   void recordEntry(const Connection& c, const EnterRoomReq& req, const std::string& room, const base::Error* error);
 

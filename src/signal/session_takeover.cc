@@ -25,16 +25,11 @@ void SignalingService::Impl::takeOver(ConnId conn, std::optional<int64_t> id, co
     return refuse(makeError("RESUME_DENIED", "wrong resume token"));
   if (sessions.size() >= limits.maxSessions) return refuse(makeError("OVERLOADED", "server is at capacity"));
   // The app as it is now: disabled or deleted meanwhile ends the session, as a new entry would.
-  auto app = apps.findApp(found->room.sdkAppId);
-  if (!app.ok()) {
-    base::log::error("app lookup failed: {}", app.error().message);
-    return refuse(makeError("INTERNAL", "application lookup failed"));
-  }
-  if (!app->has_value()) return refuse(makeError("APP_NOT_FOUND", "no application with this sdkAppId"));
-  if (!(*app)->active) return refuse(makeError("APP_DISABLED", "the application is disabled"));
-  if (observer && !observer->acceptsActivity(**app))
+  auto app = activeApp(found->room.sdkAppId);
+  if (!app.ok()) return refuse(app.error());
+  if (observer && !observer->acceptsActivity(*app))
     return refuse(makeError("OVERLOADED", "room events cannot be recorded right now; try again later"));
-  NewSession n{found->room, found->userId, found->role, found->scene, **app, found->privileges,
+  NewSession n{found->room, found->userId, found->role, found->scene, *app, found->privileges,
                found->publicId, req.resumeToken, std::max(found->lastSeq, req.lastSeq), true};
   auto started = startSession(c, id, std::move(n));
   if (!started.ok()) return refuse(started.error());

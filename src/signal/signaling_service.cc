@@ -19,20 +19,26 @@ void SignalingService::Impl::recordEntry(const Connection& c, const EnterRoomReq
   entries.recordEntry(rec);
 }
 
+base::Result<AppInfo> SignalingService::Impl::activeApp(uint32_t sdkAppId) {
+  auto app = apps.findApp(sdkAppId);
+  if (!app.ok()) {
+    base::log::error("app lookup failed: {}", app.error().message);
+    return makeError("INTERNAL", "application lookup failed");
+  }
+  if (!app->has_value()) return makeError("APP_NOT_FOUND", "no application with this sdkAppId");
+  if (!(*app)->active) return makeError("APP_DISABLED", "the application is disabled");
+  return **app;
+}
+
 base::Result<std::pair<AppInfo, uint32_t>> SignalingService::Impl::admit(const EnterRoomReq& req,
                                                                         const base::RoomKey& key) {
   if (req.sdkAppId == 0 || req.sdkAppId > UINT32_MAX)
     return makeError("INVALID_PARAMETER", "sdkAppId must be 1..4294967295");
   if (!base::isValidUserId(req.userId))
     return makeError("INVALID_USER_ID", "userId must be 1..32 bytes of A-Z a-z 0-9 _ -");
-  auto app = apps.findApp(key.sdkAppId);
-  if (!app.ok()) {
-    base::log::error("app lookup failed: {}", app.error().message);
-    return makeError("INTERNAL", "application lookup failed");
-  }
-  if (!app->has_value()) return makeError("APP_NOT_FOUND", "no application with this sdkAppId");
-  const AppInfo& info = **app;
-  if (!info.active) return makeError("APP_DISABLED", "the application is disabled");
+  auto app = activeApp(key.sdkAppId);
+  if (!app.ok()) return app.error();
+  const AppInfo& info = *app;
   int64_t nowSec = clock.unixSeconds();
   auto sig = auth::verifyUserSig(req.userSig, key.sdkAppId, info.secretKey, req.userId, nowSec, limits.clockSkewSeconds);
   if (!sig.ok()) return sig.error();

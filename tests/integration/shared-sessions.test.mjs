@@ -29,10 +29,19 @@ describe('shared sessions in Redis', { skip }, () => {
 
   const start = async (dir) => startServer({ 'cluster.redis': redis.url, 'signal.session_grace_ms': 20000,
     'metrics.port': await freePort() }, { dir });
+  const kill9 = async (srv) => { srv.child.kill('SIGKILL'); await new Promise((r) => srv.child.once('exit', r)); };
+  // alice alone in a new room, her session saved in Redis.
+  const aliceInRoom = async () => {
+    const app = await createApp(server);
+    const alice = await connectClient(server, 'alice');
+    await alice.enterOk(app, 'alice', { roomId: newRoomId() });
+    await waitForSharedSessions(redis, 1);
+    return { app, alice, session: alice.session };
+  };
   const metric = async (name, labels = {}) => metricSum((await scrape(server.metricsPort)).samples, name, labels);
 
   for (const [how, stop] of [
-    ['kill -9', (srv) => { srv.child.kill('SIGKILL'); return new Promise((r) => srv.child.once('exit', r)); }],
+    ['kill -9', (srv) => kill9(srv)],
     ['SIGTERM (an upgrade)', (srv) => srv.stop({ keep: true })],
   ]) {
     test(`${how}, restart: both users resume their sessions and the room goes on`, T, async () => {
@@ -86,13 +95,8 @@ describe('shared sessions in Redis', { skip }, () => {
 
   test('after a restart a wrong resume token is refused and an unknown session is not found', T, async () => {
     server = await start();
-    const app = await createApp(server);
-    const alice = await connectClient(server, 'alice');
-    await alice.enterOk(app, 'alice', { roomId: newRoomId() });
-    const session = alice.session;
-    await waitForSharedSessions(redis, 1);
-    server.child.kill('SIGKILL');
-    await new Promise((r) => server.child.once('exit', r));
+    const { session } = await aliceInRoom();
+    await kill9(server);
     server = await start(server.dir);
     const c = await connectClient(server, 'mallory');
     assertError(await c.resume({ sessionId: session.sessionId, resumeToken: 'a'.repeat(64) }), ERR.RESUME_DENIED);
@@ -102,11 +106,7 @@ describe('shared sessions in Redis', { skip }, () => {
 
   test('a session that ends is gone from Redis: exitRoom, then a restart, then resume is not found', T, async () => {
     server = await start();
-    const app = await createApp(server);
-    const alice = await connectClient(server, 'alice');
-    await alice.enterOk(app, 'alice', { roomId: newRoomId() });
-    const session = alice.session;
-    await waitForSharedSessions(redis, 1);
+    const { alice, session } = await aliceInRoom();
     await alice.ok('exitRoom', {});
     await waitForSharedSessions(redis, 0);
     await server.stop({ keep: true });
@@ -127,8 +127,7 @@ describe('shared sessions in Redis', { skip }, () => {
       assert.equal(await metric('atrium_redis_up'), 0);
       assert.ok(await metric('atrium_redis_commands_total', { result: 'failed' }) >= 1);
       const session = alice.session;
-      server.child.kill('SIGKILL');
-      await new Promise((r) => server.child.once('exit', r));
+      await kill9(server);
       server = await start(server.dir);
       const c = await connectClient(server, 'alice#2');
       assertError(await c.resume(session), ERR.SESSION_NOT_FOUND);
